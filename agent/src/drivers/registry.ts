@@ -1,0 +1,32 @@
+import { ErrorCode, type Device } from '@edgefleet/protocol';
+import { AgentError } from '../util/errors.js';
+import type { Driver, DriverFactory } from './driver.js';
+import { SimulatorDriver } from './simulator/simulator-driver.js';
+
+/**
+ * Maps a driver kind to its factory. Kinds the config schema knows but this build does not
+ * include yet answer DRIVER_UNAVAILABLE, so the apply engine can fail cleanly and keep the old set.
+ */
+export class DriverRegistry {
+  private readonly factories = new Map<string, DriverFactory>();
+
+  register(kind: Device['driver'], factory: DriverFactory): this {
+    this.factories.set(kind, factory);
+    return this;
+  }
+
+  create(device: Device): Driver {
+    const factory = this.factories.get(device.driver);
+    if (!factory) {
+      throw new AgentError(ErrorCode.DRIVER_UNAVAILABLE, `device '${device.name}': driver '${device.driver}' is not available in this agent build`);
+    }
+    return factory(device);
+  }
+}
+
+export function defaultDriverRegistry(): DriverRegistry {
+  return new DriverRegistry().register('simulator', (device) => {
+    if (device.driver !== 'simulator') throw new Error('simulator factory called for another driver');
+    return new SimulatorDriver(device);
+  });
+}

@@ -1,0 +1,29 @@
+import { ErrorCode, type Sink as SinkConfig } from '@edgefleet/protocol';
+import { AgentError } from '../util/errors.js';
+import { MqttSink } from './mqtt/mqtt-sink.js';
+import type { Sink, SinkContext, SinkFactory } from './sink.js';
+
+/** Maps a sink kind to its factory; kinds not built in yet answer DRIVER_UNAVAILABLE. */
+export class SinkRegistry {
+  private readonly factories = new Map<string, SinkFactory>();
+
+  register(kind: SinkConfig['kind'], factory: SinkFactory): this {
+    this.factories.set(kind, factory);
+    return this;
+  }
+
+  create(config: SinkConfig, context: SinkContext): Sink {
+    const factory = this.factories.get(config.kind);
+    if (!factory) {
+      throw new AgentError(ErrorCode.DRIVER_UNAVAILABLE, `sink '${config.name}': kind '${config.kind}' is not available in this agent build`);
+    }
+    return factory(config, context);
+  }
+}
+
+export function defaultSinkRegistry(): SinkRegistry {
+  return new SinkRegistry().register('mqtt', (config, context) => {
+    if (config.kind !== 'mqtt') throw new Error('mqtt factory called for another kind');
+    return new MqttSink(config, context);
+  });
+}

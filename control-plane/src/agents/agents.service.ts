@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import type { AgentView } from '@edgefleet/protocol';
+import { AppError } from '../common/errors/app-error.js';
+import type { Pagination } from '../common/http/pagination.js';
+import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
+import { AgentRepository, type AgentFilter } from './agent.repository.js';
+import { toAgentView } from './agent-view.js';
+
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly agents: AgentRepository,
+    private readonly publisher: ConfigPublisher,
+  ) {}
+
+  async list(filter: AgentFilter, page: Pagination): Promise<{ items: AgentView[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.agents.list(filter, page);
+    return { items: items.map(toAgentView), total, ...page };
+  }
+
+  async get(id: string): Promise<AgentView> {
+    const a = await this.agents.findById(id);
+    if (!a) throw new AppError('NOT_FOUND', `No agent ${id}`);
+    return toAgentView(a);
+  }
+
+  /** Deletes the agent and its revisions, and clears its retained config on the broker. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.agents.delete(id))) throw new AppError('NOT_FOUND', `No agent ${id}`);
+    await this.publisher.clear(id);
+  }
+}

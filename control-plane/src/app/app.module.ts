@@ -1,0 +1,84 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AgentRepository } from '../agents/agent.repository.js';
+import { AgentsController } from '../agents/agents.controller.js';
+import { AgentsService } from '../agents/agents.service.js';
+import { AuthController } from '../auth/auth.controller.js';
+import { AuthRepository } from '../auth/auth.repository.js';
+import { AuthService } from '../auth/auth.service.js';
+import { SessionGuard } from '../auth/session.guard.js';
+import { Clock } from '../common/clock.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { SETTINGS, type Settings } from '../config/settings.js';
+import { ConfigRevisionRepository } from '../configs/config-revision.repository.js';
+import { ConfigService } from '../configs/config.service.js';
+import { ConfigsController } from '../configs/configs.controller.js';
+import { PasswordHasher } from '../crypto/password-hasher.js';
+import { PRISMA, type PrismaClient } from '../database/prisma.js';
+import { EnrollmentController } from '../enrollment/enrollment.controller.js';
+import { EnrollmentRepository } from '../enrollment/enrollment.repository.js';
+import { EnrollmentService } from '../enrollment/enrollment.service.js';
+import { BROKER_TLS, type BrokerTls } from '../fleet-broker/broker-tls.js';
+import { CommandService } from '../fleet-broker/command.service.js';
+import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
+import { FleetBrokerService } from '../fleet-broker/fleet-broker.service.js';
+import { IngestionService } from '../fleet-broker/ingestion.service.js';
+import { PresenceSweeper } from '../fleet-broker/presence-sweeper.service.js';
+import { EnrollmentTokenRepository } from '../fleets/enrollment-token.repository.js';
+import { FleetRepository } from '../fleets/fleet.repository.js';
+import { FleetsController } from '../fleets/fleets.controller.js';
+import { FleetsService } from '../fleets/fleets.service.js';
+import { HealthController } from '../health/health.controller.js';
+import { LiveController } from '../live/live.controller.js';
+import type { CertificateAuthority } from '../pki/certificate-authority.js';
+import { StartupService } from './startup.service.js';
+import { FLEET_CA, RuntimeInfo } from './runtime.js';
+
+/** What the factory resolves before Nest starts: validated settings and the side-effect roots. */
+export interface AppDependencies {
+  settings: Settings;
+  logger: Logger;
+  prisma: PrismaClient;
+  ca: CertificateAuthority;
+  brokerTls: BrokerTls;
+  runtime: RuntimeInfo;
+}
+
+@Module({})
+export class AppModule {
+  static register(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, AuthController, FleetsController, AgentsController, ConfigsController, LiveController, EnrollmentController],
+      providers: [
+        { provide: SETTINGS, useValue: deps.settings },
+        { provide: ROOT_LOGGER, useValue: deps.logger },
+        { provide: PRISMA, useValue: deps.prisma },
+        { provide: FLEET_CA, useValue: deps.ca },
+        { provide: BROKER_TLS, useValue: deps.brokerTls },
+        { provide: RuntimeInfo, useValue: deps.runtime },
+        { provide: APP_GUARD, useClass: SessionGuard },
+        Clock,
+        PasswordHasher,
+        AuthRepository,
+        AuthService,
+        FleetRepository,
+        EnrollmentTokenRepository,
+        FleetsService,
+        AgentRepository,
+        AgentsService,
+        ConfigRevisionRepository,
+        ConfigService,
+        EnrollmentRepository,
+        EnrollmentService,
+        FleetBrokerService,
+        ConfigPublisher,
+        IngestionService,
+        PresenceSweeper,
+        CommandService,
+        StartupService,
+      ],
+    };
+  }
+}

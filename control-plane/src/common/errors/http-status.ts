@@ -1,0 +1,44 @@
+import { assertUnreachable, type ErrorCode } from '@edgefleet/protocol';
+
+/** The HTTP status of every error code: the only place where codes meet HTTP. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'CSR_INVALID':
+      return 400;
+    case 'UNAUTHENTICATED':
+    case 'TOKEN_INVALID':
+    case 'TOKEN_EXPIRED':
+      return 401;
+    case 'FORBIDDEN':
+    case 'TOKEN_EXHAUSTED':
+      return 403;
+    case 'NOT_FOUND':
+    case 'TAG_NOT_FOUND':
+      return 404;
+    // AGENT_OFFLINE: a live command cannot reach an agent that is not connected; the agent's state, not the request, is at fault.
+    case 'CONFLICT':
+    case 'AGENT_OFFLINE':
+      return 409;
+    // Errors an agent reports about what it was asked to do: the request was understood but cannot be carried out.
+    case 'CONFIG_INVALID':
+    case 'CONFIG_DIGEST_MISMATCH':
+    case 'TAG_NOT_WRITABLE':
+    case 'DRIVER_UNAVAILABLE':
+      return 422;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'INTERNAL':
+      return 500;
+    case 'COMMAND_UNKNOWN':
+      return 501;
+    // The agent or the machine behind it failed: a bad gateway from the caller's point of view.
+    case 'CONFIG_APPLY_FAILED':
+    case 'DEVICE_ERROR':
+      return 502;
+    case 'AGENT_TIMEOUT':
+      return 504;
+    default:
+      return assertUnreachable(code);
+  }
+}

@@ -1,0 +1,35 @@
+import type { LogLevelOption } from '../common/logging/logger.js';
+
+export interface BrokerConnectionOptions {
+  url: string;
+  /** CAs trusted for the broker's server certificate; default the fleet CA. */
+  caPem?: string[];
+  /** Client certificate and key; default a certificate the plane issues itself (CN `edgefleet-control-plane`). */
+  certPem?: string;
+  keyPem?: string;
+  /** Ingest through `$share/…` subscriptions so N replicas split the stream. */
+  sharedSubscriptions: boolean;
+}
+
+export interface ControlPlaneOptions {
+  /** 0 = a random free port. */
+  port: number;
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** Migrations are already applied by the caller. */
+  databaseUrl: string;
+  /** 32 bytes; encrypts secrets at rest (the CA key) with AES-256-GCM. */
+  masterKey: Buffer;
+  /** Default `admin`. */
+  adminUsername?: string;
+  /** Creates the admin user if no user exists. */
+  adminPassword: string;
+  broker: BrokerConnectionOptions;
+  /** Handed to agents at enrollment, e.g. `mqtts://localhost:8883`. */
+  publicBrokerUrl: string;
+  /** This API's base URL for bootstrap files; default `http://localhost:{port}`. */
+  publicUrl?: string;
+  /** Static files served at `/`; default `console/public` of the repository. */
+  consoleDir?: string;
+  logger?: LogLevelOption;
+}

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { ControlPlaneOptions } from './control-plane-options.js';
+
+/** The repository's console/public folder, relative to this file in src/ or dist/. */
+export const DEFAULT_CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../console/public');
+
+const OptionsSchema = z.object({
+  port: z.number().int().min(0).max(65_535),
+  host: z.string().min(1).default('0.0.0.0'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  masterKey: z.instanceof(Buffer).refine((b) => b.length === 32, 'must be 32 bytes'),
+  adminUsername: z.string().min(1).max(128).default('admin'),
+  adminPassword: z.string().min(8, 'must be at least 8 characters'),
+  broker: z.object({
+    url: z.string().regex(/^(mqtts?|tls|ssl|tcp|mqtt|wss?):\/\//, 'must be an mqtt(s):// URL'),
+    caPem: z.array(z.string().includes('BEGIN CERTIFICATE')).optional(),
+    certPem: z.string().includes('BEGIN CERTIFICATE').optional(),
+    keyPem: z.string().includes('PRIVATE KEY').optional(),
+    sharedSubscriptions: z.boolean(),
+  }).refine((b) => (b.certPem === undefined) === (b.keyPem === undefined), { message: 'certPem and keyPem go together', path: ['certPem'] }),
+  publicBrokerUrl: z.string().min(1),
+  publicUrl: z.url().optional(),
+  consoleDir: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
+  logger: z.union([z.literal(false), z.enum(['error', 'info', 'debug'])]).default('info'),
+});
+
+/** The validated, defaulted options every part of the plane reads. */
+export type Settings = z.output<typeof OptionsSchema> & { publicUrl?: string };
+
+export const SETTINGS = Symbol('SETTINGS');
+
+/** Validates the factory's options once; the message names each bad option. */
+export function validateOptions(opts: ControlPlaneOptions): Settings {
+  const result = OptionsSchema.safeParse(opts);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);
+    throw new Error(`invalid control-plane options: ${lines.join('; ')}`);
+  }
+  return result.data;
+}

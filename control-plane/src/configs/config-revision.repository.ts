@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigRevision, Prisma } from '@prisma/client';
+import { AppError } from '../common/errors/app-error.js';
+import type { Pagination } from '../common/http/pagination.js';
+import { PRISMA, type PrismaClient } from '../database/prisma.js';
+import { nextRevision } from './revision-numbering.js';
+
+export interface NewRevision {
+  document: Prisma.InputJsonValue;
+  sha256: string;
+  author: string;
+  comment?: string | null;
+  rollbackOf?: number | null;
+}
+
+/** A revision row and what a config message needs. */
+export type DesiredConfig = Pick<ConfigRevision, 'agentId' | 'revision' | 'sha256' | 'document' | 'createdAt'>;
+
+type Tx = Prisma.TransactionClient;
+
+@Injectable()
+export class ConfigRevisionRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  /**
+   * Appends a revision for one agent. `SELECT … FOR UPDATE` locks the agent row for the rest of
+   * the transaction, so concurrent writers queue and get consecutive numbers.
+   */
+  async append(agentId: string, rev: NewRevision, tx?: Tx): Promise<ConfigRevision> {
+    if (!tx) return this.prisma.$transaction((inner) => this.append(agentId, rev, inner));
+    const rows = await tx.$queryRaw<{ desiredRevision: number }[]>`SELECT "desiredRevision" FROM "Agent" WHERE "id" = ${agentId}::uuid FOR UPDATE`;
+    const row = rows[0];
+    if (!row) throw new AppError('NOT_FOUND', `No agent ${agentId}`);
+    const revision = nextRevision(row.desiredRevision);
+    await tx.agent.update({ where: { id: agentId }, data: { desiredRevision: revision } });
+    return tx.configRevision.create({
+      data: { agentId, revision, document: rev.document, sha256: rev.sha256, author: rev.author, comment: rev.comment ?? null, rollbackOf: rev.rollbackOf ?? null },
+    });
+  }
+
+  /**
+   * Stores a fleet's template and appends the same revision to every agent of the fleet in one
+   * statement: the UPDATE takes each agent row's lock and bumps its counter, the INSERT reads the
+   * bumped numbers. One round trip whether the fleet has 1 or 10,000 agents.
+   */
+  async appendForFleet(fleetId: string, rev: NewRevision): Promise<DesiredConfig[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.fleet.updateMany({ where: { id: fleetId }, data: { template: rev.document } });
+      if (updated.count === 0) throw new AppError('NOT_FOUND', `No fleet ${fleetId}`);
+      const json = JSON.stringify(rev.document);
+      return tx.$queryRaw<DesiredConfig[]>`
+        WITH bumped AS (
+          UPDATE "Agent" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = now()
+          WHERE "fleetId" = ${fleetId}::uuid
+          RETURNING "id", "desiredRevision"
+        )
+        INSERT INTO "ConfigRevision" ("id", "agentId", "revision", "document", "sha256", "author", "comment", "createdAt")
+        SELECT gen_random_uuid(), b."id", b."desiredRevision", ${json}::jsonb, ${rev.sha256}, ${rev.author}, ${rev.comment ?? null}, now()
+        FROM bumped b
+        RETURNING "agentId", "revision", "sha256", "document", "createdAt"`;
+    });
+  }
+
+  /** The newest revision of an agent (its desired config), or null when it has none. */
+  async desired(agentId: string): Promise<ConfigRevision | null> {
+    return this.prisma.configRevision.findFirst({ where: { agentId }, orderBy: { revision: 'desc' } });
+  }
+
+  find(agentId: string, revision: number): Promise<ConfigRevision | null> {
+    return this.prisma.configRevision.findUnique({ where: { agentId_revision: { agentId, revision } } });
+  }
+
+  async list(agentId: string, page: Pagination): Promise<{ items: ConfigRevision[]; total: number }> {
+    const [items, total] = await this.prisma.$transaction([
+      this.prisma.configRevision.findMany({ where: { agentId }, orderBy: { revision: 'desc' }, take: page.limit, skip: page.offset }),
+      this.prisma.configRevision.count({ where: { agentId } }),
+    ]);
+    return { items, total };
+  }
+
+  /** One page of every agent's desired config, in agent id order (keyset pagination). */
+  pageDesired(afterAgentId: string | null, limit: number): Promise<DesiredConfig[]> {
+    const after = afterAgentId ?? '00000000-0000-0000-0000-000000000000';
+    return this.prisma.$queryRaw<DesiredConfig[]>`
+      SELECT r."agentId", r."revision", r."sha256", r."document", r."createdAt"
+      FROM "Agent" a JOIN "ConfigRevision" r ON r."agentId" = a."id" AND r."revision" = a."desiredRevision"
+      WHERE a."id" > ${after}::uuid
+      ORDER BY a."id"
+      LIMIT ${limit}`;
+  }
+}

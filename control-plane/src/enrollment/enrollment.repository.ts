@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EnrollmentToken, Prisma } from '@prisma/client';
+import { PRISMA, type PrismaClient } from '../database/prisma.js';
+
+type Tx = Prisma.TransactionClient;
+
+@Injectable()
+export class EnrollmentRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn, { timeout: 30_000 });
+  }
+
+  findTokenByHash(tokenHash: string): Promise<EnrollmentToken | null> {
+    return this.prisma.enrollmentToken.findUnique({ where: { tokenHash } });
+  }
+
+  findAgent(tx: Tx, fleetId: string, hardwareId: string) {
+    return tx.agent.findUnique({ where: { fleetId_hardwareId: { fleetId, hardwareId } } });
+  }
+
+  /** Counts one use if any is left: check and increment in one statement, so concurrent enrollments cannot overshoot. */
+  async takeUse(tx: Tx, tokenId: string): Promise<boolean> {
+    const n = await tx.$executeRaw`UPDATE "EnrollmentToken" SET "uses" = "uses" + 1 WHERE "id" = ${tokenId}::uuid AND ("maxUses" IS NULL OR "uses" < "maxUses")`;
+    return n === 1;
+  }
+
+  createAgent(tx: Tx, data: Prisma.AgentUncheckedCreateInput) {
+    return tx.agent.create({ data });
+  }
+
+  updateAgent(tx: Tx, id: string, data: Prisma.AgentUncheckedUpdateInput) {
+    return tx.agent.update({ where: { id }, data });
+  }
+
+  fleetTemplate(tx: Tx, fleetId: string) {
+    return tx.fleet.findUniqueOrThrow({ where: { id: fleetId }, select: { template: true } });
+  }
+}

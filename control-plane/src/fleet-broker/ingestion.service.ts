@@ -1,0 +1,114 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Prisma } from '@prisma/client';
+import type { Logger } from 'pino';
+import {
+  HeartbeatMessageSchema,
+  PresenceMessageSchema,
+  StateMessageSchema,
+  parseJsonWith,
+  parseTopic,
+  planeFilters,
+  sharedFilter,
+} from '@edgefleet/protocol';
+import { AgentRepository } from '../agents/agent.repository.js';
+import { Clock } from '../common/clock.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { SETTINGS, type Settings } from '../config/settings.js';
+import { FleetBrokerService, type IncomingMessage } from './fleet-broker.service.js';
+import { KeyedSerialQueue } from './keyed-serial-queue.js';
+
+/**
+ * Turns agents' reports (state, presence, heartbeat) into agent rows. Every write is an
+ * overwrite, so ingesting a message twice is harmless: replicas without shared subscriptions
+ * each ingest everything and still agree. Malformed payloads and unknown agents are dropped.
+ */
+@Injectable()
+export class IngestionService implements OnModuleInit {
+  private readonly log: Logger;
+  private readonly queue = new KeyedSerialQueue();
+
+  constructor(
+    private readonly broker: FleetBrokerService,
+    private readonly agents: AgentRepository,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.log = root.child({ component: 'ingestion' });
+  }
+
+  onModuleInit(): void {
+    const filter = (f: string) => (this.settings.broker.sharedSubscriptions ? sharedFilter(f) : f);
+    this.broker.addSubscription(filter(planeFilters.state));
+    this.broker.addSubscription(filter(planeFilters.presence));
+    this.broker.addSubscription(filter(planeFilters.heartbeat));
+    this.broker.onMessage((msg) => this.accept(msg));
+  }
+
+  private accept(msg: IncomingMessage): void {
+    const parsed = parseTopic(msg.topic);
+    if (!parsed) return;
+    const { agentId, kind } = parsed;
+    if (kind === 'reply') {
+      // Replies are the command service's; here they only prove the agent is alive.
+      if (!msg.retained) void this.queue.run(agentId, async () => void (await this.agents.update(agentId, { lastSeenAt: this.clock.now() }))).catch(() => undefined);
+      return;
+    }
+    if (kind !== 'state' && kind !== 'presence' && kind !== 'heartbeat') return;
+    void this.queue
+      .run(agentId, async () => {
+        const data = this.toUpdate(kind, msg);
+        if (!data) return;
+        const known = await this.agents.update(agentId, data);
+        if (!known) this.log.debug({ agentId, kind }, 'message from an unknown agent; dropped');
+      })
+      .catch((err: Error) => this.log.warn({ agentId, kind, err: err.message }, 'ingestion failed'));
+  }
+
+  /** The row update a message implies, or undefined when the payload is malformed (or an empty retained clear). */
+  toUpdate(kind: 'state' | 'presence' | 'heartbeat', msg: IncomingMessage): Prisma.AgentUpdateManyMutationInput | undefined {
+    if (msg.payload.length === 0) return undefined;
+    const now = this.clock.now();
+    // A retained message replayed on subscribe says nothing about when the agent was last heard.
+    const seen = msg.retained ? {} : { lastSeenAt: now };
+    switch (kind) {
+      case 'state': {
+        const r = parseJsonWith(StateMessageSchema, msg.payload);
+        if (!r.ok) return this.malformed(msg, r.issues);
+        const s = r.value;
+        return {
+          ...seen,
+          appliedRevision: s.appliedRevision,
+          appliedSha256: s.appliedSha256,
+          reportedStatus: s.status,
+          reportedRevision: s.revision,
+          lastError: s.error ? { ...s.error, revision: s.revision } : Prisma.DbNull,
+          agentVersion: s.agentVersion,
+          reportedState: { devices: s.devices, sinks: s.sinks, startedAt: s.startedAt, at: s.at },
+          reportedAt: now,
+        };
+      }
+      case 'presence': {
+        const r = parseJsonWith(PresenceMessageSchema, msg.payload);
+        if (!r.ok) return this.malformed(msg, r.issues);
+        return { ...seen, online: r.value.status === 'online' };
+      }
+      case 'heartbeat': {
+        const r = parseJsonWith(HeartbeatMessageSchema, msg.payload);
+        if (!r.ok) return this.malformed(msg, r.issues);
+        // Heartbeats are never retained: one arriving means the agent is connected right now.
+        return { ...seen, ...(msg.retained ? {} : { online: true }), heartbeat: r.value as Prisma.InputJsonObject, heartbeatAt: now };
+      }
+    }
+  }
+
+  private malformed(msg: IncomingMessage, issues: unknown): undefined {
+    this.log.debug({ topic: msg.topic, issues }, 'malformed message; dropped');
+    return undefined;
+  }
+
+  /** For tests: resolves once everything received so far is written. */
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+}

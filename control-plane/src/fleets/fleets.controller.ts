@@ -1,0 +1,69 @@
+import { Body, Controller, Get, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  CreateEnrollmentTokenRequestSchema,
+  EnrollmentTokenCreatedSchema,
+  PutConfigRequestSchema,
+  type CreateEnrollmentTokenRequest,
+  type EnrollmentTokenCreated,
+} from '@edgefleet/protocol';
+import { z } from 'zod';
+import type { SessionUser } from '../auth/auth.repository.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { openApiSchema } from '../common/http/openapi.js';
+import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
+import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
+import { ConfigService } from '../configs/config.service.js';
+import { FleetsService, type EnrollmentTokenView } from './fleets.service.js';
+import type { FleetView } from './fleet-view.js';
+
+type PutConfigRequest = z.output<typeof PutConfigRequestSchema>;
+
+@ApiTags('fleets')
+@ApiBearerAuth()
+@Controller('fleets')
+export class FleetsController {
+  constructor(
+    private readonly fleets: FleetsService,
+    private readonly configs: ConfigService,
+  ) {}
+
+  @Get()
+  list(): Promise<FleetView[]> {
+    return this.fleets.list();
+  }
+
+  @Get(':id')
+  get(@Param('id', UuidParamPipe) id: string): Promise<FleetView> {
+    return this.fleets.get(id);
+  }
+
+  @Post(':id/enrollment-tokens')
+  @ApiBody({ schema: openApiSchema(CreateEnrollmentTokenRequestSchema, 'input') })
+  @ApiCreatedResponse({ schema: openApiSchema(EnrollmentTokenCreatedSchema) })
+  createToken(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodValidationPipe(CreateEnrollmentTokenRequestSchema)) body: CreateEnrollmentTokenRequest,
+    @CurrentUser() user: SessionUser,
+  ): Promise<EnrollmentTokenCreated> {
+    return this.fleets.createEnrollmentToken(id, body, user.username);
+  }
+
+  /** Lists tokens without the tokens themselves (only their hashes are stored). */
+  @Get(':id/enrollment-tokens')
+  listTokens(@Param('id', UuidParamPipe) id: string): Promise<EnrollmentTokenView[]> {
+    return this.fleets.listEnrollmentTokens(id);
+  }
+
+  /** Replaces the fleet's template and rolls it out as a new revision to every agent of the fleet. */
+  @Put(':id/config')
+  @ApiBody({ schema: openApiSchema(PutConfigRequestSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(z.object({ agents: z.number(), revisions: z.array(z.object({ agentId: z.string(), revision: z.number() })) })) })
+  putConfig(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodValidationPipe(PutConfigRequestSchema)) body: PutConfigRequest,
+    @CurrentUser() user: SessionUser,
+  ) {
+    return this.configs.putFleet(id, body.document, user.username, body.comment);
+  }
+}

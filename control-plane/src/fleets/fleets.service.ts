@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EnrollmentToken, Prisma } from '@prisma/client';
+import type { CreateEnrollmentTokenRequest, EnrollmentTokenCreated } from '@edgefleet/protocol';
+import { FLEET_CA, RuntimeInfo } from '../app/runtime.js';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors/app-error.js';
+import { hashToken, newToken } from '../crypto/tokens.js';
+import type { CertificateAuthority } from '../pki/certificate-authority.js';
+import { DEFAULT_FLEET_NAME, defaultFleetTemplate } from './default-fleet-template.js';
+import { EnrollmentTokenRepository } from './enrollment-token.repository.js';
+import { FleetRepository } from './fleet.repository.js';
+import { toFleetView, type FleetView } from './fleet-view.js';
+
+export interface EnrollmentTokenView {
+  id: string;
+  fleetId: string;
+  description: string | null;
+  labels: unknown;
+  expiresAt: string;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+function toTokenView(t: EnrollmentToken): EnrollmentTokenView {
+  return {
+    id: t.id,
+    fleetId: t.fleetId,
+    description: t.description,
+    labels: t.labels,
+    expiresAt: t.expiresAt.toISOString(),
+    maxUses: t.maxUses,
+    uses: t.uses,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    createdBy: t.createdBy,
+    createdAt: t.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class FleetsService {
+  constructor(
+    private readonly fleets: FleetRepository,
+    private readonly tokens: EnrollmentTokenRepository,
+    private readonly clock: Clock,
+    private readonly runtime: RuntimeInfo,
+    @Inject(FLEET_CA) private readonly ca: CertificateAuthority,
+  ) {}
+
+  async ensureDefaultFleet(): Promise<void> {
+    await this.fleets.ensure(DEFAULT_FLEET_NAME, 'Fleet new agents join by default', defaultFleetTemplate() as Prisma.InputJsonObject);
+  }
+
+  async list(): Promise<FleetView[]> {
+    return (await this.fleets.list()).map(toFleetView);
+  }
+
+  async get(id: string): Promise<FleetView> {
+    const f = await this.fleets.findById(id);
+    if (!f) throw new AppError('NOT_FOUND', `No fleet ${id}`);
+    return toFleetView(f);
+  }
+
+  /** Creates a token; the token itself is in this answer only, the database keeps its hash. */
+  async createEnrollmentToken(fleetId: string, req: CreateEnrollmentTokenRequest, createdBy: string): Promise<EnrollmentTokenCreated> {
+    await this.get(fleetId);
+    const token = newToken();
+    const expiresAt = new Date(this.clock.now().getTime() + req.expiresInSec * 1000);
+    const row = await this.tokens.create({
+      fleetId,
+      tokenHash: hashToken(token),
+      description: req.description ?? null,
+      labels: req.labels,
+      expiresAt,
+      maxUses: req.maxUses ?? null,
+      createdBy,
+    });
+    return {
+      id: row.id,
+      fleetId,
+      token,
+      expiresAt: expiresAt.toISOString(),
+      maxUses: row.maxUses,
+      labels: req.labels,
+      bootstrap: { controlPlaneUrl: this.runtime.apiUrl, token, caFingerprint: this.ca.fingerprint },
+    };
+  }
+
+  async listEnrollmentTokens(fleetId: string): Promise<EnrollmentTokenView[]> {
+    await this.get(fleetId);
+    return (await this.tokens.listForFleet(fleetId)).map(toTokenView);
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ErrorCodeSchema, IsoTimeSchema } from '../messages/common.js';
+import { ValidationIssueSchema } from '../validation.js';
+import { ComponentStateSchema } from '../messages/state-message.js';
+import { HeartbeatMessageSchema } from '../messages/heartbeat-message.js';
+
+/** Every error answer of the REST API. */
+export const ApiErrorSchema = z.object({
+  statusCode: z.number().int(),
+  code: ErrorCodeSchema,
+  message: z.string(),
+  issues: z.array(ValidationIssueSchema).optional(),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+export const LoginRequestSchema = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) }).strict();
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+export const LoginResponseSchema = z.object({ token: z.string(), expiresAt: IsoTimeSchema, user: z.object({ username: z.string(), role: z.string() }) });
+export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+
+export const SyncStatusSchema = z.enum(['IN_SYNC', 'PENDING', 'FAILED', 'OFFLINE']);
+export type SyncStatus = z.infer<typeof SyncStatusSchema>;
+
+export const AgentViewSchema = z.object({
+  id: z.string(),
+  fleetId: z.string(),
+  name: z.string(),
+  hardwareId: z.string(),
+  online: z.boolean(),
+  lastSeenAt: IsoTimeSchema.nullable(),
+  desiredRevision: z.number().int().nullable(),
+  appliedRevision: z.number().int().nullable(),
+  syncStatus: SyncStatusSchema,
+  /** The last error the agent reported (rejected or failed config), or null. */
+  lastError: z.object({ code: z.string(), message: z.string(), revision: z.number().int().nullable(), issues: z.array(ValidationIssueSchema).optional() }).nullable(),
+  labels: z.record(z.string(), z.string()),
+  facts: z.record(z.string(), z.unknown()),
+  agentVersion: z.string().nullable(),
+  devices: z.array(ComponentStateSchema),
+  sinks: z.array(ComponentStateSchema),
+  heartbeat: HeartbeatMessageSchema.nullable(),
+  enrolledAt: IsoTimeSchema,
+});
+export type AgentView = z.infer<typeof AgentViewSchema>;
+
+export const ConfigRevisionViewSchema = z.object({
+  agentId: z.string(),
+  revision: z.number().int(),
+  sha256: z.string(),
+  document: z.unknown(),
+  author: z.string(),
+  comment: z.string().nullable(),
+  rollbackOf: z.number().int().nullable(),
+  createdAt: IsoTimeSchema,
+});
+export type ConfigRevisionView = z.infer<typeof ConfigRevisionViewSchema>;
+
+export const PutConfigRequestSchema = z.object({ document: z.unknown(), comment: z.string().max(1024).optional() }).strict();
+export const RollbackRequestSchema = z.object({ revision: z.number().int().min(1), comment: z.string().max(1024).optional() }).strict();
+
+export const CreateEnrollmentTokenRequestSchema = z
+  .object({
+    description: z.string().max(256).optional(),
+    /** Lifetime in seconds from now; default one day. */
+    expiresInSec: z.number().int().min(60).max(31_536_000).default(86_400),
+    maxUses: z.number().int().min(1).max(1_000_000).optional(),
+    labels: z.record(z.string().min(1).max(64), z.string().max(256)).default({}),
+  })
+  .strict();
+export type CreateEnrollmentTokenRequest = z.infer<typeof CreateEnrollmentTokenRequestSchema>;
+
+export const EnrollmentTokenCreatedSchema = z.object({
+  id: z.string(),
+  fleetId: z.string(),
+  /** Shown once; only its hash is stored. */
+  token: z.string(),
+  expiresAt: IsoTimeSchema,
+  maxUses: z.number().int().nullable(),
+  labels: z.record(z.string(), z.string()),
+  /** A ready bootstrap file for box images. */
+  bootstrap: z.object({ controlPlaneUrl: z.string(), token: z.string(), caFingerprint: z.string().optional() }),
+});
+export type EnrollmentTokenCreated = z.infer<typeof EnrollmentTokenCreatedSchema>;

@@ -1,0 +1,1 @@
+export { freePort } from '../../../control-plane/src/embedded/postgres.js';
