@@ -14,6 +14,7 @@ import { loadOrCreateCaWith } from '../pki/ca-store.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { AppModule } from './app.module.js';
 import { RuntimeInfo } from './runtime.js';
+import { settlesWithin } from '../common/settles-within.js';
 
 export interface ControlPlane {
   url: string;
@@ -26,6 +27,7 @@ export interface ControlPlane {
 export const API_PREFIX = 'api/v1';
 /** The plane's own broker certificate, when it issues one: renewed on every start. */
 const SELF_CERT_VALIDITY_DAYS = 365;
+const DISCONNECT_LIMIT_MS = 10_000;
 
 /**
  * Builds and starts a control plane in-process: the launcher, the production entry, end-to-end
@@ -68,7 +70,8 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
       app: started,
       close: () => (closing ??= (async () => {
         await started.close();
-        await prisma.$disconnect();
+        // Every service has finished its database work by now (see the shutdown hooks).
+        if (!(await settlesWithin(prisma.$disconnect(), DISCONNECT_LIMIT_MS))) logger.warn('the database pool did not close in time; leaving it');
       })()),
     };
   } catch (err) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CONTROL_PLANE_IDENTITY } from '@edgefleet/protocol';
@@ -27,7 +27,7 @@ type MessageListener = (msg: IncomingMessage) => void;
  * session the broker keeps nothing for us, and an embedded broker forgets retained messages.
  */
 @Injectable()
-export class FleetBrokerService implements OnApplicationShutdown {
+export class FleetBrokerService implements BeforeApplicationShutdown {
   private client: MqttClient | undefined;
   private readonly log: Logger;
   private readonly connectListeners: ConnectListener[] = [];
@@ -127,7 +127,11 @@ export class FleetBrokerService implements OnApplicationShutdown {
     await client.publishAsync(topic, payload, options);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Runs before the other services' shutdown hooks: once the connection is gone no new message
+   * arrives, so ingestion can finish what it holds before the database pool closes.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.linkState = 'disconnected';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
 import type { Logger } from 'pino';
 import {
@@ -16,6 +16,9 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
 import { FleetBrokerService, type IncomingMessage } from './fleet-broker.service.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
+import { settlesWithin } from '../common/settles-within.js';
+
+const SHUTDOWN_DRAIN_MS = 10_000;
 
 /**
  * Turns agents' reports (state, presence, heartbeat) into agent rows. Every write is an
@@ -23,7 +26,7 @@ import { KeyedSerialQueue } from './keyed-serial-queue.js';
  * each ingest everything and still agree. Malformed payloads and unknown agents are dropped.
  */
 @Injectable()
-export class IngestionService implements OnModuleInit {
+export class IngestionService implements OnModuleInit, OnApplicationShutdown {
   private readonly log: Logger;
   private readonly queue = new KeyedSerialQueue();
 
@@ -107,8 +110,17 @@ export class IngestionService implements OnModuleInit {
     return undefined;
   }
 
-  /** For tests: resolves once everything received so far is written. */
+  /** Resolves once everything received so far is written. */
   drain(): Promise<void> {
     return this.queue.drain();
+  }
+
+  /**
+   * The broker connection is closed by now (`beforeApplicationShutdown`), so nothing new comes
+   * in: finish the writes under way, so none is cut off when the database pool closes.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    const finished = await settlesWithin(this.drain(), SHUTDOWN_DRAIN_MS);
+    if (!finished) this.log.warn({ waitedMs: SHUTDOWN_DRAIN_MS }, 'ingestion still busy at shutdown; leaving it');
   }
 }

@@ -20,6 +20,7 @@ const SWEEP_EVERY_MS = 10_000;
 @Injectable()
 export class PresenceSweeper implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(
@@ -31,12 +32,17 @@ export class PresenceSweeper implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.sweep().catch((err: Error) => this.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_EVERY_MS);
+    this.timer = setInterval(() => {
+      this.inFlight = this.sweep().catch((err: Error) => this.log.warn({ err: err.message }, 'presence sweep failed'));
+    }, SWEEP_EVERY_MS);
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  /** Stops sweeping and lets a sweep under way finish before the database pool closes. */
+  async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
   }
 
   async sweep(): Promise<number> {

@@ -25,6 +25,29 @@ interface Launched {
   exit: Promise<number | null>;
 }
 
+/** Every wait is bounded and a failure shows what the launcher printed, so CI says why. */
+async function within<T>(l: Launched, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}\n--- launcher output ---\n${l.output()}`);
+  }
+}
+
+/** Ctrl-C, and the exit status, within a minute (the launcher bounds each stop step). */
+async function interrupt(l: Launched): Promise<number | null> {
+  l.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the launcher did not exit within 60 s of SIGINT')), 60_000);
+  });
+  try {
+    return await within(l, 'exit', () => Promise.race([l.exit, late]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function launch(env: Record<string, string>): Promise<Launched> {
   // Without DATABASE_URL: the embedded database, as on a fresh machine.
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
@@ -53,7 +76,7 @@ async function api<S extends z.ZodType>(base: string, token: string | undefined,
   return schema.parse(await res.json());
 }
 
-describe('npm start', { timeout: 180_000 }, () => {
+describe('npm start', { timeout: 420_000 }, () => {
   let dir: string | undefined;
   let running: Launched | undefined;
   afterAll(async () => {
@@ -73,32 +96,37 @@ describe('npm start', { timeout: 180_000 }, () => {
     running = await launch(env);
     const first = running;
     const login = await api(first.url, undefined, 'POST', '/auth/login', { username: 'admin', password: first.password }, LoginResponseSchema);
-    const agent = await eventually(async () => {
-      const a = (await api(first.url, login.token, 'GET', '/agents', undefined, AgentListSchema)).items.find((x) => x.name === 'local-agent');
-      return a?.online && a.syncStatus === 'IN_SYNC' ? a : undefined;
-    }, 'the local agent online and IN_SYNC', 60_000);
+    const agent = await within(first, 'in sync', () =>
+      eventually(async () => {
+        const a = (await api(first.url, login.token, 'GET', '/agents', undefined, AgentListSchema)).items.find((x) => x.name === 'local-agent');
+        return a?.online && a.syncStatus === 'IN_SYNC' ? a : undefined;
+      }, 'the local agent online and IN_SYNC', 60_000),
+    );
     expect(agent.appliedRevision).toBe(1);
-    const values = await eventually(async () => {
-      const v = await api(first.url, login.token, 'GET', `/agents/${agent.id}/values`, undefined, ValuesSchema);
-      return v.groups.some((g) => Object.keys(g.values).length > 0) ? v : undefined;
-    }, 'live values', 60_000);
+    const values = await within(first, 'values', () =>
+      eventually(async () => {
+        const v = await api(first.url, login.token, 'GET', `/agents/${agent.id}/values`, undefined, ValuesSchema);
+        return v.groups.some((g) => Object.keys(g.values).length > 0) ? v : undefined;
+      }, 'live values', 60_000),
+    );
     expect(values.groups[0]?.device).toBe('sim');
 
-    first.child.kill('SIGINT');
-    expect(await first.exit).toBe(0);
-    expect(first.output()).not.toMatch(/unhandled|TypeError/i);
+    expect(await interrupt(first)).toBe(0);
+    expect(first.output()).not.toMatch(/unhandled|TypeError|did not stop within|did not close in time|still busy at shutdown/i);
 
     running = await launch(env);
     const second = running;
     expect(second.password).toBe(first.password);
     const login2 = await api(second.url, undefined, 'POST', '/auth/login', { username: 'admin', password: second.password }, LoginResponseSchema);
-    const again = await eventually(async () => {
-      const list = (await api(second.url, login2.token, 'GET', '/agents', undefined, AgentListSchema)).items;
-      const a = list.find((x) => x.id === agent.id);
-      return a?.online && a.syncStatus === 'IN_SYNC' && list.length === 1 ? a : undefined;
-    }, 'the same agent back online and IN_SYNC', 60_000);
+    const again = await within(second, 'back in sync', () =>
+      eventually(async () => {
+        const list = (await api(second.url, login2.token, 'GET', '/agents', undefined, AgentListSchema)).items;
+        const a = list.find((x) => x.id === agent.id);
+        return a?.online && a.syncStatus === 'IN_SYNC' && list.length === 1 ? a : undefined;
+      }, 'the same agent back online and IN_SYNC', 60_000),
+    );
     expect(again.appliedRevision).toBe(1);
-    second.child.kill('SIGINT');
-    expect(await second.exit).toBe(0);
+    expect(await interrupt(second)).toBe(0);
+    expect(second.output()).not.toMatch(/did not stop within|did not close in time|still busy at shutdown/);
   });
 });

@@ -1,12 +1,21 @@
+import { settlesWithin } from '../../common/settles-within.js';
+
+/** How long one component may take to stop before the launcher moves on to the next. */
+export const STOP_STEP_LIMIT_MS = 30_000;
+
 /**
  * What has been started, stopped in reverse order. A component added after shutdown began (its
- * start was already under way when the signal came) is stopped at once.
+ * start was already under way when the signal came) is stopped at once. A component that does
+ * not stop within the step limit is reported and left behind, so Ctrl-C never hangs.
  */
 export class ShutdownStack {
   private readonly entries: { name: string; stop: () => Promise<void> }[] = [];
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly onError: (name: string, err: unknown) => void) {}
+  constructor(
+    private readonly onError: (name: string, err: unknown) => void,
+    private readonly stepLimitMs = STOP_STEP_LIMIT_MS,
+  ) {}
 
   get stopping(): boolean {
     return this.closing !== undefined;
@@ -28,10 +37,14 @@ export class ShutdownStack {
   }
 
   private async run(entry: { name: string; stop: () => Promise<void> }): Promise<void> {
-    try {
-      await entry.stop();
-    } catch (err) {
-      this.onError(entry.name, err);
+    let failure: unknown;
+    const stopped = entry.stop().catch((err: unknown) => {
+      failure = err;
+    });
+    if (!(await settlesWithin(stopped, this.stepLimitMs))) {
+      this.onError(entry.name, new Error(`it did not stop within ${Math.round(this.stepLimitMs / 1000)} s; moving on`));
+    } else if (failure !== undefined) {
+      this.onError(entry.name, failure);
     }
   }
 }
