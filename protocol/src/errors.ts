@@ -44,6 +44,10 @@ export const ErrorCode = {
   COMMAND_UNKNOWN: 'COMMAND_UNKNOWN',
   /** A device did not answer or answered with an error. */
   DEVICE_ERROR: 'DEVICE_ERROR',
+  /** An OPC UA server presented a certificate the operator has not trusted (see `trustedServerCertificates`). */
+  CERTIFICATE_UNTRUSTED: 'CERTIFICATE_UNTRUSTED',
+  /** The device's driver cannot do this (e.g. browse a Modbus device). */
+  OPERATION_UNSUPPORTED: 'OPERATION_UNSUPPORTED',
   /** Too many requests; retry after the time given. */
   RATE_LIMITED: 'RATE_LIMITED',
   /** An unexpected failure; details are in the server or agent log, never in the response. */
@@ -72,6 +76,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   TAG_NOT_WRITABLE: 'The tag is not writable',
   COMMAND_UNKNOWN: 'Unknown command',
   DEVICE_ERROR: 'The device reported an error',
+  CERTIFICATE_UNTRUSTED: 'The server certificate is not trusted',
+  OPERATION_UNSUPPORTED: 'The driver does not support this operation',
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
 };

@@ -6,6 +6,8 @@ export { friendlyMessage, installFriendlyMessages } from './messages-en.js';
 export * from './config/names.js';
 export * from './config/tag.js';
 export * from './config/simulator.js';
+export * from './config/modbus.js';
+export * from './config/opcua.js';
 export * from './config/device.js';
 export * from './config/northbound.js';
 export * from './config/agent-config.js';

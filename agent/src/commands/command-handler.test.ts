@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValuesCache } from '../runtime/values-cache.js';
 import { config, silentLog, testEngine } from '../test-support/fixtures.js';
@@ -11,7 +12,7 @@ describe('CommandHandler', () => {
   afterEach(async () => stop?.());
 
   async function make() {
-    const { engine } = testEngine();
+    const { engine, drivers } = testEngine();
     stop = () => engine.stopAll();
     const cache = new ValuesCache();
     await engine.apply(
@@ -34,7 +35,7 @@ describe('CommandHandler', () => {
         ],
       }),
     );
-    const handler = new CommandHandler({ engine, cache, appliedRevision: () => 7, log: silentLog });
+    const handler = new CommandHandler({ engine, cache, drivers, driverContext: { stateDir: os.tmpdir(), log: silentLog }, appliedRevision: () => 7, log: silentLog });
     const send = (body: Record<string, unknown>) => handler.handle(requestId, JSON.stringify({ requestId, deadline: future(), ...body }));
     return { engine, cache, handler, send };
   }
@@ -55,7 +56,7 @@ describe('CommandHandler', () => {
 
   it('writes a memory point, unscaled, and the next read shows it scaled back', async () => {
     const { send, engine } = await make();
-    expect(await send({ command: 'write-tag', args: { device: 'sim', group: 'g', tag: 'mem', value: 50 } })).toMatchObject({ ok: true, result: { value: 50 } });
+    expect(await send({ command: 'write', args: { device: 'sim', group: 'g', tag: 'mem', value: 50 } })).toMatchObject({ ok: true, result: { value: 50 } });
     const runner = engine.device('sim')!;
     const values = await runner.poll(runner.device.groups[0]!);
     expect(values?.values.mem).toBe(50);
@@ -63,15 +64,15 @@ describe('CommandHandler', () => {
 
   it('refuses writes to read-only or unknown tags', async () => {
     const { send } = await make();
-    expect(await send({ command: 'write-tag', args: { device: 'sim', group: 'g', tag: 'cnt', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
-    expect(await send({ command: 'write-tag', args: { device: 'sim', group: 'g', tag: 'x', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
-    expect(await send({ command: 'write-tag', args: { device: 'nope', group: 'g', tag: 'x', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
+    expect(await send({ command: 'write', args: { device: 'sim', group: 'g', tag: 'cnt', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
+    expect(await send({ command: 'write', args: { device: 'sim', group: 'g', tag: 'x', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
+    expect(await send({ command: 'write', args: { device: 'nope', group: 'g', tag: 'x', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
   });
 
   it('answers unknown and invalid commands, and drops what it cannot address or is too late', async () => {
     const { send, handler } = await make();
     expect(await send({ command: 'format-disk' })).toMatchObject({ ok: false, error: { code: 'COMMAND_UNKNOWN' } });
-    expect(await send({ command: 'write-tag', args: {} })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: expect.any(Array) } });
+    expect(await send({ command: 'write', args: {} })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: expect.any(Array) } });
     expect(await handler.handle(requestId, 'garbage')).toMatchObject({ requestId, ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(await handler.handle('x', 'garbage')).toBeUndefined();
     expect(await handler.handle(requestId, JSON.stringify({ requestId, command: 'ping', deadline: new Date(Date.now() - 1000).toISOString() }))).toBeUndefined();

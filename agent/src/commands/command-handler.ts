@@ -8,10 +8,15 @@ import {
   type CommandReply,
   type CommandRequest,
   type CommandResult,
+  type Group,
+  type Tag,
   type WireError,
 } from '@edgefleet/protocol';
 import type { ApplyEngine } from '../config/apply-engine.js';
-import { isWritableDriver } from '../drivers/driver.js';
+import type { DeviceRunner } from '../drivers/device-runner.js';
+import { isBrowsableDriver, isWritableDriver, type DriverContext } from '../drivers/driver.js';
+import type { DriverRegistry } from '../drivers/registry.js';
+import { testConnection, withTemporaryDriver } from './test-connection.js';
 import { unscaleValue } from '../drivers/scaling.js';
 import type { ValuesCache } from '../runtime/values-cache.js';
 import { AgentError, errorMessage } from '../util/errors.js';
@@ -21,6 +26,8 @@ import type { Logger } from '../log.js';
 export interface CommandHandlerOptions {
   engine: ApplyEngine;
   cache: ValuesCache;
+  drivers: DriverRegistry;
+  driverContext: DriverContext;
   appliedRevision: () => number | null;
   log: Logger;
   now?: () => number;
@@ -81,26 +88,73 @@ export class CommandHandler {
         const result: CommandResult<'read-values'> = { groups: this.options.cache.query(request.args) };
         return { ok: true, result };
       }
-      case 'write-tag':
-        return { ok: true, result: await this.writeTag(request.args) };
+      case 'read':
+        return { ok: true, result: await this.read(request.args) };
+      case 'write':
+        return { ok: true, result: await this.write(request.args) };
+      case 'browse':
+        return { ok: true, result: await this.browse(request.args) };
+      case 'test-connection':
+        return { ok: true, result: await testConnection(request.args.device, this.options.drivers, this.options.driverContext, this.deadlineBudget(request)) };
       default:
         return assertUnreachable(request);
     }
   }
 
-  private async writeTag(args: Extract<CommandRequest, { command: 'write-tag' }>['args']): Promise<CommandResult<'write-tag'>> {
+  /** Time left before the plane stops waiting, less a margin to send the reply. */
+  private deadlineBudget(request: CommandRequest): number {
+    const now = this.options.now?.() ?? Date.now();
+    return Math.max(100, Date.parse(request.deadline) - now - REPLY_MARGIN_MS);
+  }
+
+  private find(args: { device: string; group: string; tag?: string }): { runner: DeviceRunner; group: Group; tag: Tag | undefined } {
     const runner = this.options.engine.device(args.device);
     if (!runner) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `no device named '${args.device}'`);
     const group = runner.device.groups.find((g) => g.name === args.group);
     if (!group) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `device '${args.device}' has no group named '${args.group}'`);
+    if (args.tag === undefined) return { runner, group, tag: undefined };
     const tag = group.tags.find((t) => t.name === args.tag);
     if (!tag) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `group '${args.group}' of device '${args.device}' has no tag named '${args.tag}'`);
-    if (tag.access !== 'rw') throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `tag '${args.tag}' is read-only`);
+    return { runner, group, tag };
+  }
+
+  private async read(args: Extract<CommandRequest, { command: 'read' }>['args']): Promise<CommandResult<'read'>> {
+    const { runner, group, tag } = this.find(args);
+    if (!runner.device.enabled) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${args.device}' is disabled`);
+    // One tag: read a group of just that tag, so nothing else is asked of the device.
+    return runner.readNow(tag ? { ...group, tags: [tag] } : group);
+  }
+
+  private async write(args: Extract<CommandRequest, { command: 'write' }>['args']): Promise<CommandResult<'write'>> {
+    const { runner, group, tag } = this.find(args);
+    if (!tag) throw new AgentError(ErrorCode.TAG_NOT_FOUND, 'a write names its tag');
+    if (tag.access !== 'rw') throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `tag '${args.tag}' is read-only (access 'r')`);
     if (!isWritableDriver(runner.driver)) throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `driver '${runner.device.driver}' cannot write`);
+    if (!runner.device.enabled) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${args.device}' is disabled`);
+    const started = performance.now();
     await runner.driver.writeTag(group, tag, unscaleValue(tag, args.value));
-    return { device: args.device, group: args.group, tag: args.tag, value: args.value };
+    return { device: args.device, group: args.group, tag: args.tag, value: args.value, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+  }
+
+  private async browse(args: Extract<CommandRequest, { command: 'browse' }>['args']): Promise<CommandResult<'browse'>> {
+    if (typeof args.device === 'string') {
+      const runner = this.options.engine.device(args.device);
+      if (!runner) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `no device named '${args.device}'`);
+      if (!isBrowsableDriver(runner.driver)) throw new AgentError(ErrorCode.OPERATION_UNSUPPORTED, `a ${runner.device.driver} device has no address space to browse`);
+      return { nodeId: args.nodeId, children: await runner.driver.browse(args.nodeId) };
+    }
+    const device = args.device;
+    return withTemporaryDriver(device, this.options.drivers, this.options.driverContext, BROWSE_CONNECT_MS, async (driver) => {
+      if (!isBrowsableDriver(driver)) throw new AgentError(ErrorCode.OPERATION_UNSUPPORTED, `a ${device.driver} device has no address space to browse`);
+      return { nodeId: args.nodeId, children: await driver.browse(args.nodeId) };
+    });
   }
 }
+
+/** Margin kept before a command's deadline to send the reply. */
+const REPLY_MARGIN_MS = 500;
+/** How long a browse of an unsaved device may take to connect. */
+const BROWSE_CONNECT_MS = 10_000;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

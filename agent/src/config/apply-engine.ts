@@ -2,6 +2,7 @@ import { canonicalJson, ErrorCode, type AgentConfig, type ComponentState, type D
 import type { Logger } from '../log.js';
 import { DeviceRunner } from '../drivers/device-runner.js';
 import type { DriverRegistry } from '../drivers/registry.js';
+import type { DriverContext } from '../drivers/driver.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import type { Sink, SinkContext } from '../sinks/sink.js';
 import { AgentError, errorMessage } from '../util/errors.js';
@@ -23,6 +24,7 @@ export interface ApplyEngineOptions {
   drivers: DriverRegistry;
   sinks: SinkRegistry;
   sinkContext: SinkContext;
+  driverContext: DriverContext;
   log: Logger;
   /** Every group read, after routing to sinks (feeds the latest-values cache). */
   onValues?: (values: GroupValues) => void;
@@ -149,7 +151,7 @@ export class ApplyEngine {
   }
 
   private createRunner(device: Device): DeviceRunner {
-    const driver = this.options.drivers.create(device);
+    const driver = this.options.drivers.create(device, this.options.driverContext);
     const runner: DeviceRunner = new DeviceRunner(device, driver, (values) => this.route(runner, values), this.options.log);
     return runner;
   }

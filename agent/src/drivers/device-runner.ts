@@ -1,7 +1,8 @@
-import { TagErrorNumber, type Device, type DeviceStats, type Group, type GroupValues, type LinkState, type TagValue } from '@edgefleet/protocol';
+import { ErrorCode, TagErrorNumber, type Device, type DeviceStats, type Group, type GroupValues, type LinkState, type TagValue } from '@edgefleet/protocol';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../util/errors.js';
-import type { Driver } from './driver.js';
+import { AgentError } from '../util/errors.js';
+import { isSubscribingDriver, type Driver, type GroupRead } from './driver.js';
 import { GroupScheduler } from './group-scheduler.js';
 import { scaleValue } from './scaling.js';
 
@@ -19,6 +20,7 @@ export class DeviceRunner {
   lastError: string | null = null;
   private readonly schedulers: GroupScheduler[] = [];
   private started = false;
+  private running = false;
 
   constructor(
     readonly device: Device,
@@ -38,10 +40,20 @@ export class DeviceRunner {
     this.started = true;
   }
 
-  /** Starts the group schedulers; called once the apply has committed. */
+  /** Starts the group schedulers and subscriptions; called once the apply has committed. */
   run(): void {
-    if (!this.started || this.schedulers.length > 0) return;
+    if (!this.started || this.running) return;
+    this.running = true;
+    const driver = this.driver;
     for (const group of this.device.groups) {
+      if (isSubscribingDriver(driver) && (group.acquisition ?? 'subscribe') === 'subscribe') {
+        // The source reports changes itself; each delivery is published as it comes.
+        driver.subscribe(group, (read, timestamp) => this.publish(group, read, timestamp)).catch((err: unknown) => {
+          this.lastError = errorMessage(err);
+          this.log.warn({ device: this.device.name, group: group.name, err: this.lastError }, 'subscription failed');
+        });
+        continue;
+      }
       const scheduler = new GroupScheduler(group.intervalMs, async () => {
         await this.poll(group);
       });
@@ -51,6 +63,7 @@ export class DeviceRunner {
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     for (const s of this.schedulers) s.stop();
     await Promise.all(this.schedulers.map((s) => s.idle()));
     this.schedulers.length = 0;
@@ -67,18 +80,8 @@ export class DeviceRunner {
     const timestamp = Date.now();
     try {
       const raw = await this.driver.readGroup(group);
-      const values: Record<string, TagValue> = {};
-      for (const tag of group.tags) {
-        const v = raw.values[tag.name];
-        if (v !== undefined) values[tag.name] = scaleValue(tag, v);
-      }
-      const errorCount = Object.keys(raw.errors).length;
       this.polls++;
-      this.tagErrors += errorCount;
-      this.lastPollAt = timestamp;
-      const gv: GroupValues = { device: this.device.name, group: group.name, timestamp, values, errors: { ...raw.errors } };
-      this.onValues(gv);
-      return gv;
+      return this.publish(group, raw, timestamp);
     } catch (err) {
       this.polls++;
       this.pollErrors++;
@@ -93,6 +96,40 @@ export class DeviceRunner {
     }
   }
 
+  /**
+   * Reads a group from the device now, for the `read` command: scaled like a poll, but not
+   * published and not counted in the poll statistics. A device failure is an error here.
+   */
+  async readNow(group: Group): Promise<GroupValues> {
+    const timestamp = Date.now();
+    let raw: GroupRead;
+    try {
+      raw = await this.driver.readGroup(group);
+    } catch (err) {
+      if (err instanceof AgentError) throw err;
+      throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${errorMessage(err)}`);
+    }
+    return { device: this.device.name, group: group.name, timestamp, values: this.scaled(group, raw), errors: { ...raw.errors } };
+  }
+
+  private scaled(group: Group, raw: GroupRead): Record<string, TagValue> {
+    const values: Record<string, TagValue> = {};
+    for (const tag of group.tags) {
+      const v = raw.values[tag.name];
+      if (v !== undefined) values[tag.name] = scaleValue(tag, v);
+    }
+    return values;
+  }
+
+  /** Scales and publishes one read or one delivery of changes. */
+  private publish(group: Group, raw: GroupRead, timestamp: number): GroupValues {
+    this.tagErrors += Object.keys(raw.errors).length;
+    this.lastPollAt = timestamp;
+    const gv: GroupValues = { device: this.device.name, group: group.name, timestamp, values: this.scaled(group, raw), errors: { ...raw.errors } };
+    this.onValues(gv);
+    return gv;
+  }
+
   stats(): DeviceStats {
     return {
       name: this.device.name,
@@ -103,7 +140,7 @@ export class DeviceRunner {
       tagErrors: this.tagErrors,
       lastPollAt: this.lastPollAt === null ? null : new Date(this.lastPollAt).toISOString(),
       lastError: this.lastError ?? this.driver.lastError(),
-      details: { skippedCycles: this.schedulers.reduce((n, s) => n + s.skipped, 0) },
+      details: { ...this.driver.details?.(), skippedCycles: this.schedulers.reduce((n, s) => n + s.skipped, 0) },
     };
   }
 }

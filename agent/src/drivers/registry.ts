@@ -1,6 +1,6 @@
 import { ErrorCode, type Device } from '@edgefleet/protocol';
 import { AgentError } from '../util/errors.js';
-import type { Driver, DriverFactory } from './driver.js';
+import type { Driver, DriverContext, DriverFactory } from './driver.js';
 import { SimulatorDriver } from './simulator/simulator-driver.js';
 
 /**
@@ -15,12 +15,12 @@ export class DriverRegistry {
     return this;
   }
 
-  create(device: Device): Driver {
+  create(device: Device, context: DriverContext): Driver {
     const factory = this.factories.get(device.driver);
     if (!factory) {
       throw new AgentError(ErrorCode.DRIVER_UNAVAILABLE, `device '${device.name}': driver '${device.driver}' is not available in this agent build`);
     }
-    return factory(device);
+    return factory(device, context);
   }
 }
 

@@ -99,15 +99,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onStateChange: () => void refreshStatus(),
   });
 
+  const drivers = options.drivers ?? defaultDriverRegistry();
+  const driverContext = { stateDir: options.stateDir, log };
   engine = new ApplyEngine({
-    drivers: options.drivers ?? defaultDriverRegistry(),
+    drivers,
     sinks: options.sinks ?? defaultSinkRegistry(),
     sinkContext: { agentId, fleet: channel },
+    driverContext,
     log,
     onValues: (values) => cache.put(values),
   });
   const eng = engine;
-  commands.handler = new CommandHandler({ engine: eng, cache, appliedRevision: () => reconciler!.state().appliedRevision, log });
+  commands.handler = new CommandHandler({ engine: eng, cache, drivers, driverContext, appliedRevision: () => reconciler!.state().appliedRevision, log });
 
   const heartbeat = new HeartbeatBuilder({
     appliedRevision: () => reconciler!.state().appliedRevision,

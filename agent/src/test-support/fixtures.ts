@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { AgentConfigSchema, configDigest, type AgentConfig, type AgentConfigInput, type Device, type GroupValues } from '@edgefleet/protocol';
 import { createLogger } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
@@ -63,10 +64,11 @@ export function testEngine(failOpen: ReadonlySet<string> = new Set()) {
     drivers,
     sinks: defaultSinkRegistry(),
     sinkContext: { agentId: '00000000-0000-4000-8000-000000000001', fleet },
+    driverContext: { stateDir: os.tmpdir(), log: silentLog },
     log: silentLog,
     onValues: (v) => values.push(v),
   });
-  return { engine, created, fleet, values };
+  return { engine, created, fleet, values, drivers };
 }
 
 export const simDevice = (name: string, address = 'counter', intervalMs = 20) => ({

@@ -85,7 +85,7 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
           appliedSha256: s.appliedSha256,
           reportedStatus: s.status,
           reportedRevision: s.revision,
-          lastError: s.error ? { ...s.error, revision: s.revision } : Prisma.DbNull,
+          lastError: s.error ? ({ ...s.error, revision: s.revision } as Prisma.InputJsonObject) : Prisma.DbNull,
           agentVersion: s.agentVersion,
           reportedState: { devices: s.devices, sinks: s.sinks, startedAt: s.startedAt, at: s.at },
           reportedAt: now,

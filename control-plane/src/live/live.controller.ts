@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CommandRequestSchema, GroupValuesSchema, NameSchema, WriteTagResultSchema, type GroupValues } from '@edgefleet/protocol';
+import { CommandRequestSchema, GroupValuesSchema, NameSchema, WriteResultSchema, type GroupValues } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
@@ -10,8 +10,8 @@ import { CommandService, DEFAULT_COMMAND_TIMEOUT_MS } from '../fleet-broker/comm
 const TimeoutSchema = z.coerce.number().int().min(100).max(60_000).default(DEFAULT_COMMAND_TIMEOUT_MS);
 const ReadValuesQuerySchema = z.object({ device: NameSchema.optional(), group: NameSchema.optional(), timeoutMs: TimeoutSchema });
 const WriteTagQuerySchema = z.object({ timeoutMs: TimeoutSchema });
-/** The body is exactly the `write-tag` command's arguments. */
-const WriteTagRequestSchema = CommandRequestSchema.options[2].shape.args;
+/** The body is exactly the `write` command's arguments. */
+const WriteTagRequestSchema = CommandRequestSchema.options[3].shape.args;
 const ValuesResponseSchema = z.object({ agentId: z.string(), groups: z.array(GroupValuesSchema) });
 
 /** Live access to an agent over the control channel: read the latest values, write a tag. */
@@ -39,12 +39,12 @@ export class LiveController {
   @HttpCode(200)
   @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
   @ApiBody({ schema: openApiSchema(WriteTagRequestSchema, 'input') })
-  @ApiOkResponse({ schema: openApiSchema(WriteTagResultSchema) })
+  @ApiOkResponse({ schema: openApiSchema(WriteResultSchema) })
   write(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodValidationPipe(WriteTagRequestSchema)) body: z.output<typeof WriteTagRequestSchema>,
     @Query(new ZodValidationPipe(WriteTagQuerySchema)) q: z.output<typeof WriteTagQuerySchema>,
   ) {
-    return this.commands.send(id, 'write-tag', body, q.timeoutMs);
+    return this.commands.send(id, 'write', body, q.timeoutMs);
   }
 }

@@ -2,6 +2,48 @@ import { z } from 'zod';
 import { DeviceSchema } from './device.js';
 import { SinkSchema } from './northbound.js';
 import { checkSimulatorTag, parseSimulatorAddress } from './simulator.js';
+import { checkModbusTag, parseModbusAddress } from './modbus.js';
+import { parseOpcUaNodeId } from './opcua.js';
+import type { Device } from './device.js';
+import type { Group, Tag } from './tag.js';
+
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * Driver-specific checks of one tag (its address syntax, and whether its type and access fit
+ * it), as issues relative to the tag. Shared by the config schema and by commands that carry a
+ * device of their own (test-connection).
+ */
+export function checkTagForDriver(device: Device, tag: Tag): Issue[] {
+  switch (device.driver) {
+    case 'simulator': {
+      const parsed = parseSimulatorAddress(tag.address);
+      if (!parsed.ok) return [{ path: ['address'], message: parsed.message }];
+      const problem = checkSimulatorTag(parsed.value, tag.type, tag.access);
+      return problem ? [{ path: [tag.access === 'rw' ? 'access' : 'type'], message: problem }] : [];
+    }
+    case 'modbus-tcp':
+    case 'modbus-rtu':
+    case 'modbus-rtu-over-tcp': {
+      const parsed = parseModbusAddress(tag.address);
+      if (!parsed.ok) return [{ path: ['address'], message: `tag '${tag.name}': ${parsed.message}` }];
+      const problem = checkModbusTag(parsed.value, tag.type, tag.access, device.settings.addressBase);
+      return problem ? [{ path: ['address'], message: `tag '${tag.name}' (${tag.address}, ${tag.type}${tag.access === 'rw' ? ', rw' : ''}): ${problem}` }] : [];
+    }
+    case 'opcua': {
+      const parsed = parseOpcUaNodeId(tag.address);
+      return parsed.ok ? [] : [{ path: ['address'], message: `tag '${tag.name}': ${parsed.message}` }];
+    }
+  }
+}
+
+/** Driver-specific checks of a group, relative to the group. */
+export function checkGroupForDriver(device: Device, group: Group): Issue[] {
+  if (group.acquisition === 'subscribe' && device.driver !== 'opcua') {
+    return [{ path: ['acquisition'], message: `'subscribe' needs an OPC UA device; a ${device.driver} device is polled` }];
+  }
+  return [];
+}
 
 /** Agent-wide runtime settings. */
 export const AgentRuntimeSettingsSchema = z
@@ -38,6 +80,9 @@ export const AgentConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['devices', d, 'groups', g, 'name'], message: `duplicate group name '${group.name}' in device '${device.name}'` });
         }
         groups.add(group.name);
+        for (const issue of checkGroupForDriver(device, group)) {
+          ctx.addIssue({ code: 'custom', path: ['devices', d, 'groups', g, ...issue.path], message: issue.message });
+        }
         const tags = new Set<string>();
         group.tags.forEach((tag, t) => {
           const at = ['devices', d, 'groups', g, 'tags', t];
@@ -45,15 +90,7 @@ export const AgentConfigSchema = z
             ctx.addIssue({ code: 'custom', path: [...at, 'name'], message: `duplicate tag name '${tag.name}' in group '${group.name}'` });
           }
           tags.add(tag.name);
-          if (device.driver === 'simulator') {
-            const parsed = parseSimulatorAddress(tag.address);
-            if (!parsed.ok) {
-              ctx.addIssue({ code: 'custom', path: [...at, 'address'], message: parsed.message });
-            } else {
-              const problem = checkSimulatorTag(parsed.value, tag.type, tag.access);
-              if (problem) ctx.addIssue({ code: 'custom', path: [...at, tag.access === 'rw' ? 'access' : 'type'], message: problem });
-            }
-          }
+          for (const issue of checkTagForDriver(device, tag)) ctx.addIssue({ code: 'custom', path: [...at, ...issue.path], message: issue.message });
         });
       });
     });

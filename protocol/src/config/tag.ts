@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NameSchema } from './names.js';
+import { ACQUISITION_MODES } from './opcua.js';
 
 export const TAG_TYPES = [
   'bool',
@@ -37,7 +38,10 @@ export const TagSchema = z
     offset: z.number().finite().optional(),
     /** Significant decimal digits kept for float values (0–17), as Neuron's precision. */
     precision: z.number().int().min(0).max(17).optional(),
-    /** Report by exception: publish only when the value moved at least this much (issue of the sinks). */
+    /**
+     * Report by exception: publish only when the value moved at least this much. For OPC UA
+     * subscriptions it is also the server-side absolute deadband of the monitored item.
+     */
     deadbandAbs: z.number().finite().min(0).optional(),
     unit: z.string().max(32).optional(),
     description: z.string().max(512).optional(),
@@ -54,6 +58,12 @@ export const GroupSchema = z
   .object({
     name: NameSchema,
     intervalMs: z.number().int().min(GROUP_INTERVAL_MIN_MS).max(GROUP_INTERVAL_MAX_MS),
+    /**
+     * OPC UA only: `subscribe` (the default there) has the server sample the tags at the interval
+     * and report changes, honouring each tag's `deadbandAbs`; `poll` reads them all every interval.
+     * Other drivers always poll.
+     */
+    acquisition: z.enum(ACQUISITION_MODES).optional(),
     tags: z.array(TagSchema).max(100_000).default([]),
   })
   .strict();

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { IsoTimeSchema, WireErrorSchema } from './common.js';
 import { GroupValuesSchema, TagValueSchema } from './values.js';
 import { NameSchema } from '../config/names.js';
+import { DeviceSchema } from '../config/device.js';
+
+/** Where a browse starts when no node is given: the Objects folder. */
+export const OPCUA_OBJECTS_FOLDER = 'i=85';
 
 /** Request ids appear as a topic level, so they are restricted to safe characters. */
 export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -');
@@ -16,10 +20,34 @@ export const CommandRequestSchema = z.discriminatedUnion('command', [
     command: z.literal('read-values'),
     args: z.object({ device: NameSchema.optional(), group: NameSchema.optional() }).strict().default({}),
   }),
+  /** Reads a group (or one tag of it) from the device now, not from the latest poll. */
   z.object({
     ...base,
-    command: z.literal('write-tag'),
+    command: z.literal('read'),
+    args: z.object({ device: NameSchema, group: NameSchema, tag: NameSchema.optional() }).strict(),
+  }),
+  /** Writes a value (in engineering units: scale and offset are undone) to an `rw` tag. */
+  z.object({
+    ...base,
+    command: z.literal('write'),
     args: z.object({ device: NameSchema, group: NameSchema, tag: NameSchema, value: TagValueSchema }).strict(),
+  }),
+  /**
+   * Lists a node's children on an OPC UA server: of a configured device, or of a device given
+   * in full (commissioning, before it is saved).
+   */
+  z.object({
+    ...base,
+    command: z.literal('browse'),
+    args: z
+      .object({ device: z.union([NameSchema, DeviceSchema]), nodeId: z.string().min(1).max(4096).default(OPCUA_OBJECTS_FOLDER) })
+      .strict(),
+  }),
+  /** Connects to a device given in full, reads each of its groups once, and disconnects. */
+  z.object({
+    ...base,
+    command: z.literal('test-connection'),
+    args: z.object({ device: DeviceSchema }).strict(),
   }),
 ]);
 export type CommandRequest = z.infer<typeof CommandRequestSchema>;
@@ -27,13 +55,67 @@ export type CommandName = CommandRequest['command'];
 
 export const PingResultSchema = z.object({ agentVersion: z.string(), appliedRevision: z.number().int().nullable(), at: IsoTimeSchema });
 export const ReadValuesResultSchema = z.object({ groups: z.array(GroupValuesSchema) });
-export const WriteTagResultSchema = z.object({ device: z.string(), group: z.string(), tag: z.string(), value: TagValueSchema });
+export const ReadResultSchema = GroupValuesSchema;
+export const WriteResultSchema = z.object({
+  device: z.string(),
+  group: z.string(),
+  tag: z.string(),
+  /** The value written, as requested (engineering units). */
+  value: TagValueSchema,
+  /** How long the device took to acknowledge the write. */
+  durationMs: z.number().min(0),
+});
+
+export const BrowseNodeSchema = z.object({
+  nodeId: z.string(),
+  browseName: z.string(),
+  displayName: z.string(),
+  nodeClass: z.enum(['Object', 'Variable', 'Method', 'ObjectType', 'VariableType', 'ReferenceType', 'DataType', 'View', 'Unspecified']),
+  /** Variables: the data type's name (Double, Int32, String…), and the tag type it maps to. */
+  dataType: z.string().optional(),
+  tagType: z.string().optional(),
+  /** Variables: whether the current user may read and write the value. */
+  readable: z.boolean().optional(),
+  writable: z.boolean().optional(),
+  /** Whether the node has children of its own to browse. */
+  hasChildren: z.boolean(),
+});
+export type BrowseNode = z.infer<typeof BrowseNodeSchema>;
+export const BrowseResultSchema = z.object({ nodeId: z.string(), children: z.array(BrowseNodeSchema) });
+
+/** A server certificate as an operator reviews it before trusting it. */
+export const ServerCertificateInfoSchema = z.object({
+  fingerprint: z.string(),
+  subject: z.string(),
+  issuer: z.string(),
+  validFrom: IsoTimeSchema,
+  validTo: IsoTimeSchema,
+  pem: z.string(),
+});
+export type ServerCertificateInfo = z.infer<typeof ServerCertificateInfoSchema>;
+
+export const TestConnectionResultSchema = z.object({
+  /** Whether the connection was made (and, with groups, whether every read succeeded). */
+  ok: z.boolean(),
+  durationMs: z.number().min(0),
+  /** What happened, in words: the reason when `ok` is false. */
+  message: z.string(),
+  error: WireErrorSchema.optional(),
+  /** OPC UA: the certificate the server presented, for the operator to review and trust. */
+  serverCertificate: ServerCertificateInfoSchema.optional(),
+  /** One read of each group, when the device had groups. */
+  groups: z.array(GroupValuesSchema),
+});
+export type TestConnectionResult = z.infer<typeof TestConnectionResultSchema>;
 
 /** Result schema per command, for the plane to validate replies. */
 export const CommandResultSchemas = {
   ping: PingResultSchema,
   'read-values': ReadValuesResultSchema,
-  'write-tag': WriteTagResultSchema,
+  read: ReadResultSchema,
+  write: WriteResultSchema,
+  browse: BrowseResultSchema,
+  'test-connection': TestConnectionResultSchema,
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export type CommandResult<C extends CommandName> = z.infer<(typeof CommandResultSchemas)[C]>;

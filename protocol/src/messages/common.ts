@@ -13,5 +13,7 @@ export const WireErrorSchema = z.object({
   code: ErrorCodeSchema,
   message: z.string(),
   issues: z.array(ValidationIssueSchema).optional(),
+  /** Machine-readable context, e.g. the untrusted server certificate of CERTIFICATE_UNTRUSTED. */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 export type WireError = z.infer<typeof WireErrorSchema>;

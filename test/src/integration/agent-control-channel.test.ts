@@ -197,15 +197,15 @@ describe('agent control channel', () => {
     const read = await command({ command: 'read-values', args: { device: 'sim' } });
     expect(read).toMatchObject({ ok: true, result: { groups: [{ device: 'sim', group: 'fast' }] } });
 
-    expect(await command({ command: 'write-tag', args: { device: 'sim', group: 'fast', tag: 'setpoint', value: 21 } })).toMatchObject({ ok: true });
+    expect(await command({ command: 'write', args: { device: 'sim', group: 'fast', tag: 'setpoint', value: 21 } })).toMatchObject({ ok: true });
     await waitFor('the written value', () => {
       const last = received.filter((m) => m.topic === dataTopic).at(-1);
       return last && JSON.parse(last.payload).values.setpoint === 21 ? true : undefined;
     });
-    expect(await command({ command: 'write-tag', args: { device: 'sim', group: 'fast', tag: 'count', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
-    expect(await command({ command: 'write-tag', args: { device: 'sim', group: 'fast', tag: 'nope', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
+    expect(await command({ command: 'write', args: { device: 'sim', group: 'fast', tag: 'count', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
+    expect(await command({ command: 'write', args: { device: 'sim', group: 'fast', tag: 'nope', value: 1 } })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
     expect(await command({ command: 'reboot-the-world' })).toMatchObject({ ok: false, error: { code: 'COMMAND_UNKNOWN' } });
-    expect(await command({ command: 'write-tag', args: { device: 'sim' } })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(await command({ command: 'write', args: { device: 'sim' } })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
 
   it('says offline when stopped, then boots into its last good config with the broker unreachable', async () => {

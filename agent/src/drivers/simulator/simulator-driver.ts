@@ -27,6 +27,11 @@ export class SimulatorDriver implements WritableDriver {
     this.state = 'connected';
   }
 
+  /** A simulator is always there once started. */
+  async waitConnected(): Promise<void> {
+    if (this.state !== 'connected') throw new AgentError(ErrorCode.DEVICE_ERROR, 'the simulator is not started');
+  }
+
   async stop(): Promise<void> {
     this.state = 'disconnected';
   }

@@ -25,6 +25,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'CONFIG_DIGEST_MISMATCH':
     case 'TAG_NOT_WRITABLE':
     case 'DRIVER_UNAVAILABLE':
+    case 'OPERATION_UNSUPPORTED':
       return 422;
     case 'RATE_LIMITED':
       return 429;
@@ -35,6 +36,7 @@ export function httpStatusOf(code: ErrorCode): number {
     // The agent or the machine behind it failed: a bad gateway from the caller's point of view.
     case 'CONFIG_APPLY_FAILED':
     case 'DEVICE_ERROR':
+    case 'CERTIFICATE_UNTRUSTED':
       return 502;
     case 'AGENT_TIMEOUT':
       return 504;
