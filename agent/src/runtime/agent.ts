@@ -40,6 +40,8 @@ export interface RunningAgent {
 }
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
+/** How often device and sink links are checked for a change worth republishing the state. */
+const LINK_CHECK_MS = 1000;
 
 /**
  * Starts one agent: identity (enrolling if needed), the last good config from disk before any
@@ -151,6 +153,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
 
+  // The reported state carries each device's and sink's link and reason; it is republished when
+  // one changes (a PLC going away, a certificate refused), checked every second, not only on config.
+  let publishedLinks = '';
+  const linkSignature = (): string =>
+    JSON.stringify([eng.deviceStates(), eng.sinkStates()].map((list) => list.map((c) => [c.name, c.link, c.error ?? null])));
+  const publishState = (): void => {
+    publishedLinks = linkSignature();
+    channel.publishIfConnected(topics.state(agentId), JSON.stringify(stateMessage()), { qos: 1, retain: true });
+  };
+
   let lastApplied: number | null = null;
   reconciler = new ConfigReconciler({
     engine: eng,
@@ -158,7 +170,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
     onChange: (s) => {
       if (stopped) return;
-      channel.publishIfConnected(topics.state(agentId), JSON.stringify(stateMessage()), { qos: 1, retain: true });
+      publishState();
       if (s.appliedRevision !== lastApplied) {
         lastApplied = s.appliedRevision;
         if (s.config) {
@@ -175,6 +187,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   scheduleHeartbeat(heartbeatMs || DEFAULT_HEARTBEAT_MS);
   await refreshStatus();
   const statusTimer = writeStatus ? setInterval(() => void refreshStatus(), options.statusIntervalMs ?? 5000) : undefined;
+  const linkTimer = setInterval(() => {
+    if (!stopped && linkSignature() !== publishedLinks) publishState();
+  }, LINK_CHECK_MS);
+  linkTimer.unref();
   channel.start();
 
   return {
@@ -189,6 +205,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       stopped = true;
       if (heartbeatTimer) clearInterval(heartbeatTimer);
       if (statusTimer) clearInterval(statusTimer);
+      clearInterval(linkTimer);
       await channel.stop();
       // An apply in flight would otherwise start devices after they were stopped.
       await reconciler.idle();
