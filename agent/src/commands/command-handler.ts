@@ -14,11 +14,13 @@ import {
 } from '@edgefleet/protocol';
 import type { ApplyEngine } from '../config/apply-engine.js';
 import type { DeviceRunner } from '../drivers/device-runner.js';
-import { isBrowsableDriver, isWritableDriver, type DriverContext } from '../drivers/driver.js';
+import { isBrowsableDriver, isWritableDriver, type BrowsableDriver, type DriverContext } from '../drivers/driver.js';
 import type { DriverRegistry } from '../drivers/registry.js';
-import { testConnection, withTemporaryDriver } from './test-connection.js';
-import { unscaleValue } from '../drivers/scaling.js';
 import type { ValuesCache } from '../runtime/values-cache.js';
+import { isRecord, wireErrorOf } from './command-error.js';
+import { Deadline, askDevice, workBudgetMs } from './deadline.js';
+import { testConnection, withTemporaryDriver } from './test-connection.js';
+import { rawWriteValue } from './write-value.js';
 import { AgentError, errorMessage } from '../util/errors.js';
 import { AGENT_VERSION } from '../version.js';
 import type { Logger } from '../log.js';
@@ -34,6 +36,7 @@ export interface CommandHandlerOptions {
 }
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: WireError };
+type CommandArgs<C extends CommandRequest['command']> = Extract<CommandRequest, { command: C }>['args'];
 
 /**
  * Answers live commands from the plane. Returns the reply to send, or undefined when nothing
@@ -70,15 +73,18 @@ export class CommandHandler {
       this.options.log.debug({ requestId, command: request.command }, 'ignoring a command past its deadline');
       return undefined;
     }
-    const outcome = await this.run(request).catch((err: unknown): Outcome => {
-      if (err instanceof AgentError) return { ok: false, error: err.toWire() };
+    // Everything the command does is bounded by its deadline, so the plane gets an answer (if
+    // only "the device did not answer in time") rather than a timeout of its own.
+    const deadline = new Deadline(workBudgetMs(request.deadline, now));
+    const outcome = await this.run(request, deadline).catch((err: unknown): Outcome => {
+      if (err instanceof AgentError) return { ok: false, error: wireErrorOf(err) };
       this.options.log.error({ requestId, err: errorMessage(err) }, 'command failed');
       return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'the command failed; see the agent log' } };
     });
     return outcome.ok ? { requestId, ok: true, result: outcome.result } : { requestId, ok: false, error: outcome.error };
   }
 
-  private async run(request: CommandRequest): Promise<Outcome> {
+  private async run(request: CommandRequest, deadline: Deadline): Promise<Outcome> {
     switch (request.command) {
       case 'ping': {
         const result: CommandResult<'ping'> = { agentVersion: AGENT_VERSION, appliedRevision: this.options.appliedRevision(), at: new Date().toISOString() };
@@ -89,27 +95,20 @@ export class CommandHandler {
         return { ok: true, result };
       }
       case 'read':
-        return { ok: true, result: await this.read(request.args) };
+        return { ok: true, result: await this.read(request.args, deadline) };
       case 'write':
-        return { ok: true, result: await this.write(request.args) };
+        return { ok: true, result: await this.write(request.args, deadline) };
       case 'browse':
-        return { ok: true, result: await this.browse(request.args) };
+        return { ok: true, result: await this.browse(request.args, deadline) };
       case 'test-connection':
-        return { ok: true, result: await testConnection(request.args.device, this.options.drivers, this.options.driverContext, this.deadlineBudget(request)) };
+        return { ok: true, result: await testConnection(request.args.device, this.options.drivers, this.options.driverContext, deadline) };
       default:
         return assertUnreachable(request);
     }
   }
 
-  /** Time left before the plane stops waiting, less a margin to send the reply. */
-  private deadlineBudget(request: CommandRequest): number {
-    const now = this.options.now?.() ?? Date.now();
-    return Math.max(100, Date.parse(request.deadline) - now - REPLY_MARGIN_MS);
-  }
-
   private find(args: { device: string; group: string; tag?: string }): { runner: DeviceRunner; group: Group; tag: Tag | undefined } {
-    const runner = this.options.engine.device(args.device);
-    if (!runner) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `no device named '${args.device}'`);
+    const runner = this.runner(args.device);
     const group = runner.device.groups.find((g) => g.name === args.group);
     if (!group) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `device '${args.device}' has no group named '${args.group}'`);
     if (args.tag === undefined) return { runner, group, tag: undefined };
@@ -118,47 +117,71 @@ export class CommandHandler {
     return { runner, group, tag };
   }
 
-  private async read(args: Extract<CommandRequest, { command: 'read' }>['args']): Promise<CommandResult<'read'>> {
-    const { runner, group, tag } = this.find(args);
-    if (!runner.device.enabled) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${args.device}' is disabled`);
-    // One tag: read a group of just that tag, so nothing else is asked of the device.
-    return runner.readNow(tag ? { ...group, tags: [tag] } : group);
+  private runner(name: string): DeviceRunner {
+    const runner = this.options.engine.device(name);
+    if (!runner) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `no device named '${name}' in the running config`);
+    return runner;
   }
 
-  private async write(args: Extract<CommandRequest, { command: 'write' }>['args']): Promise<CommandResult<'write'>> {
+  /** A disabled device is not connected at all: say so rather than fail at the driver. */
+  private requireEnabled(runner: DeviceRunner, action: string): void {
+    if (!runner.device.enabled) throw new AgentError(ErrorCode.CONFLICT, `device '${runner.name}' is disabled in the running config; enable it to ${action} it`);
+  }
+
+  /**
+   * Waits for a configured device's connection with most of the time left, so a device that is
+   * down is reported with the driver's reason (refused, unreachable, untrusted certificate)
+   * rather than as a bare timeout.
+   */
+  private async connected(runner: DeviceRunner, deadline: Deadline): Promise<void> {
+    const connectMs = Math.max(1, Math.floor(deadline.left() * CONNECT_SHARE));
+    await askDevice(deadline, runner.name, runner.driver.waitConnected(connectMs), `is not connected (${runner.driver.lastError() ?? runner.link()})`);
+  }
+
+  private async read(args: CommandArgs<'read'>, deadline: Deadline): Promise<CommandResult<'read'>> {
+    const { runner, group, tag } = this.find(args);
+    this.requireEnabled(runner, 'read');
+    await this.connected(runner, deadline);
+    // One tag: read a group of just that tag, so nothing else is asked of the device.
+    return askDevice(deadline, args.device, runner.readNow(tag ? { ...group, tags: [tag] } : group), 'did not answer the read in time');
+  }
+
+  private async write(args: CommandArgs<'write'>, deadline: Deadline): Promise<CommandResult<'write'>> {
     const { runner, group, tag } = this.find(args);
     if (!tag) throw new AgentError(ErrorCode.TAG_NOT_FOUND, 'a write names its tag');
     if (tag.access !== 'rw') throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `tag '${args.tag}' is read-only (access 'r')`);
-    if (!isWritableDriver(runner.driver)) throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `driver '${runner.device.driver}' cannot write`);
-    if (!runner.device.enabled) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${args.device}' is disabled`);
+    const driver = runner.driver;
+    if (!isWritableDriver(driver)) throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `a ${runner.device.driver} device cannot be written`);
+    this.requireEnabled(runner, 'write');
+    const raw = rawWriteValue(tag, args.value);
+    await this.connected(runner, deadline);
     const started = performance.now();
-    await runner.driver.writeTag(group, tag, unscaleValue(tag, args.value));
+    await askDevice(deadline, args.device, driver.writeTag(group, tag, raw), `did not acknowledge the write to '${args.tag}' in time; the value may or may not have been written`);
     return { device: args.device, group: args.group, tag: args.tag, value: args.value, durationMs: Math.round((performance.now() - started) * 10) / 10 };
   }
 
-  private async browse(args: Extract<CommandRequest, { command: 'browse' }>['args']): Promise<CommandResult<'browse'>> {
+  private async browse(args: CommandArgs<'browse'>, deadline: Deadline): Promise<CommandResult<'browse'>> {
+    const unsupported = (kind: string) => new AgentError(ErrorCode.OPERATION_UNSUPPORTED, `a ${kind} device has no address space to browse; only OPC UA devices can be browsed`);
+    const browseWith = (driver: BrowsableDriver, name: string) => askDevice(deadline, name, driver.browse(args.nodeId), `did not answer the browse of ${args.nodeId} in time`);
     if (typeof args.device === 'string') {
-      const runner = this.options.engine.device(args.device);
-      if (!runner) throw new AgentError(ErrorCode.TAG_NOT_FOUND, `no device named '${args.device}'`);
-      if (!isBrowsableDriver(runner.driver)) throw new AgentError(ErrorCode.OPERATION_UNSUPPORTED, `a ${runner.device.driver} device has no address space to browse`);
-      return { nodeId: args.nodeId, children: await runner.driver.browse(args.nodeId) };
+      const runner = this.runner(args.device);
+      const driver = runner.driver;
+      if (!isBrowsableDriver(driver)) throw unsupported(runner.device.driver);
+      this.requireEnabled(runner, 'browse');
+      await this.connected(runner, deadline);
+      return { nodeId: args.nodeId, children: await browseWith(driver, runner.name) };
     }
     const device = args.device;
-    return withTemporaryDriver(device, this.options.drivers, this.options.driverContext, BROWSE_CONNECT_MS, async (driver) => {
-      if (!isBrowsableDriver(driver)) throw new AgentError(ErrorCode.OPERATION_UNSUPPORTED, `a ${device.driver} device has no address space to browse`);
-      return { nodeId: args.nodeId, children: await driver.browse(args.nodeId) };
-    });
+    const driver = this.options.drivers.create(device, this.options.driverContext);
+    // Checked before starting it, so nothing connects only to be told it cannot browse.
+    if (!isBrowsableDriver(driver)) throw unsupported(device.driver);
+    const children = await withTemporaryDriver(device, driver, this.options.driverContext, deadline, () => browseWith(driver, device.name));
+    return { nodeId: args.nodeId, children };
   }
 }
 
-/** Margin kept before a command's deadline to send the reply. */
-const REPLY_MARGIN_MS = 500;
-/** How long a browse of an unsaved device may take to connect. */
-const BROWSE_CONNECT_MS = 10_000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** The share of a command's time spent waiting for a connection; the rest is for the work. */
+const CONNECT_SHARE = 0.75;
 
 function readRequestId(raw: unknown, fromTopic: string): string | undefined {
   const fromPayload = isRecord(raw) ? raw.requestId : undefined;

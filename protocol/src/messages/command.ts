@@ -3,6 +3,8 @@ import { IsoTimeSchema, WireErrorSchema } from './common.js';
 import { GroupValuesSchema, TagValueSchema } from './values.js';
 import { NameSchema } from '../config/names.js';
 import { DeviceSchema } from '../config/device.js';
+import { checkGroupForDriver, checkTagForDriver } from '../config/agent-config.js';
+import { parseOpcUaNodeId } from '../config/opcua.js';
 
 /** Where a browse starts when no node is given: the Objects folder. */
 export const OPCUA_OBJECTS_FOLDER = 'i=85';
@@ -10,45 +12,66 @@ export const OPCUA_OBJECTS_FOLDER = 'i=85';
 /** Request ids appear as a topic level, so they are restricted to safe characters. */
 export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -');
 
+/**
+ * A device given in full with a command (test-connection, browse) rather than taken from the
+ * running config. `DeviceSchema` alone checks each field; a config document adds the checks
+ * that need the device's driver (tag addresses, types and access, group acquisition) and unique
+ * names. They run here too, with paths relative to the device, so a bad Modbus address is
+ * refused by the plane with the tag's name before anything connects, and by the agent again.
+ */
+export const FullDeviceSchema = DeviceSchema.superRefine((device, ctx) => {
+  const groups = new Set<string>();
+  device.groups.forEach((group, g) => {
+    if (groups.has(group.name)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'name'], message: `duplicate group name '${group.name}'` });
+    groups.add(group.name);
+    for (const issue of checkGroupForDriver(device, group)) ctx.addIssue({ code: 'custom', path: ['groups', g, ...issue.path], message: issue.message });
+    const tags = new Set<string>();
+    group.tags.forEach((tag, t) => {
+      if (tags.has(tag.name)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'tags', t, 'name'], message: `duplicate tag name '${tag.name}' in group '${group.name}'` });
+      tags.add(tag.name);
+      for (const issue of checkTagForDriver(device, tag)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'tags', t, ...issue.path], message: issue.message });
+    });
+  });
+});
+
+/** An OPC UA NodeId in its string form (`ns=2;s=Line1`, `i=85`), checked like a tag address. */
+export const NodeIdSchema = z
+  .string()
+  .max(4096)
+  .superRefine((text, ctx) => {
+    const parsed = parseOpcUaNodeId(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  });
+
+export const ReadValuesArgsSchema = z.object({ device: NameSchema.optional(), group: NameSchema.optional() }).strict();
+/** A group, or one tag of it, read from the device now. */
+export const ReadArgsSchema = z.object({ device: NameSchema, group: NameSchema, tag: NameSchema.optional() }).strict();
+/** A value in engineering units (the tag's scale and offset are undone) for an `rw` tag. */
+export const WriteArgsSchema = z.object({ device: NameSchema, group: NameSchema, tag: NameSchema, value: TagValueSchema }).strict();
+/** A configured device by name, or a device given in full (commissioning, before it is saved). */
+export const BrowseArgsSchema = z
+  .object({
+    device: z.union([NameSchema, FullDeviceSchema], { error: (issue) => (issue.code === 'invalid_union' ? 'must be the name of a configured device or a device object' : undefined) }),
+    nodeId: NodeIdSchema.default(OPCUA_OBJECTS_FOLDER),
+  })
+  .strict();
+export const TestConnectionArgsSchema = z.object({ device: FullDeviceSchema }).strict();
+
 const base = { requestId: RequestIdSchema, deadline: IsoTimeSchema };
 
 /** Commands the plane sends on `ef/v1/{agentId}/cmd/{requestId}` (not retained, QoS 1). */
 export const CommandRequestSchema = z.discriminatedUnion('command', [
   z.object({ ...base, command: z.literal('ping'), args: z.object({}).strict().default({}) }),
-  z.object({
-    ...base,
-    command: z.literal('read-values'),
-    args: z.object({ device: NameSchema.optional(), group: NameSchema.optional() }).strict().default({}),
-  }),
+  /** The latest values the agent holds (from its polls), without asking the devices. */
+  z.object({ ...base, command: z.literal('read-values'), args: ReadValuesArgsSchema.default({}) }),
   /** Reads a group (or one tag of it) from the device now, not from the latest poll. */
-  z.object({
-    ...base,
-    command: z.literal('read'),
-    args: z.object({ device: NameSchema, group: NameSchema, tag: NameSchema.optional() }).strict(),
-  }),
-  /** Writes a value (in engineering units: scale and offset are undone) to an `rw` tag. */
-  z.object({
-    ...base,
-    command: z.literal('write'),
-    args: z.object({ device: NameSchema, group: NameSchema, tag: NameSchema, value: TagValueSchema }).strict(),
-  }),
-  /**
-   * Lists a node's children on an OPC UA server: of a configured device, or of a device given
-   * in full (commissioning, before it is saved).
-   */
-  z.object({
-    ...base,
-    command: z.literal('browse'),
-    args: z
-      .object({ device: z.union([NameSchema, DeviceSchema]), nodeId: z.string().min(1).max(4096).default(OPCUA_OBJECTS_FOLDER) })
-      .strict(),
-  }),
+  z.object({ ...base, command: z.literal('read'), args: ReadArgsSchema }),
+  /** Writes a value to an `rw` tag and reports how long the device took to acknowledge it. */
+  z.object({ ...base, command: z.literal('write'), args: WriteArgsSchema }),
+  /** Lists a node's children on an OPC UA server. */
+  z.object({ ...base, command: z.literal('browse'), args: BrowseArgsSchema }),
   /** Connects to a device given in full, reads each of its groups once, and disconnects. */
-  z.object({
-    ...base,
-    command: z.literal('test-connection'),
-    args: z.object({ device: DeviceSchema }).strict(),
-  }),
+  z.object({ ...base, command: z.literal('test-connection'), args: TestConnectionArgsSchema }),
 ]);
 export type CommandRequest = z.infer<typeof CommandRequestSchema>;
 export type CommandName = CommandRequest['command'];
