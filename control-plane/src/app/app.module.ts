@@ -14,6 +14,7 @@ import { SETTINGS, type Settings } from '../config/settings.js';
 import { ConfigRevisionRepository } from '../configs/config-revision.repository.js';
 import { ConfigService } from '../configs/config.service.js';
 import { ConfigsController } from '../configs/configs.controller.js';
+import { TrustedCertificatesController } from '../configs/trusted-certificates.controller.js';
 import { PasswordHasher } from '../crypto/password-hasher.js';
 import { PRISMA, type PrismaClient } from '../database/prisma.js';
 import { EnrollmentController } from '../enrollment/enrollment.controller.js';
@@ -50,7 +51,7 @@ export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, AuthController, FleetsController, AgentsController, ConfigsController, LiveController, EnrollmentController],
+      controllers: [HealthController, AuthController, FleetsController, AgentsController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController],
       providers: [
         { provide: SETTINGS, useValue: deps.settings },
         { provide: ROOT_LOGGER, useValue: deps.logger },

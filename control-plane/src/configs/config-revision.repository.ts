@@ -39,6 +39,26 @@ export class ConfigRevisionRepository {
   }
 
   /**
+   * Appends a revision made from the desired one by `edit`, reading it under the agent row's lock
+   * so that two edits at once (two certificates trusted together) both land rather than one
+   * overwriting the other. When `edit` returns null nothing changes and the desired revision is
+   * returned as it is.
+   */
+  async amend(agentId: string, edit: (desired: ConfigRevision | null) => NewRevision | null): Promise<{ row: ConfigRevision; created: boolean }> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Agent" WHERE "id" = ${agentId}::uuid FOR UPDATE`;
+      if (locked.length === 0) throw new AppError('NOT_FOUND', `No agent ${agentId}`);
+      const desired = await tx.configRevision.findFirst({ where: { agentId }, orderBy: { revision: 'desc' } });
+      const next = edit(desired);
+      if (next === null) {
+        if (!desired) throw new AppError('NOT_FOUND', `Agent ${agentId} has no config`);
+        return { row: desired, created: false };
+      }
+      return { row: await this.append(agentId, next, tx), created: true };
+    });
+  }
+
+  /**
    * Stores a fleet's template and appends the same revision to every agent of the fleet in one
    * statement: the UPDATE takes each agent row's lock and bumps its counter, the INSERT reads the
    * bumped numbers. One round trip whether the fleet has 1 or 10,000 agents.

@@ -70,6 +70,28 @@ export class ConfigService {
     });
   }
 
+  /**
+   * Changes the desired config through `edit` (e.g. trusting a server certificate) and stores the
+   * result as a new revision, validated and published like any other. `edit` gets the desired
+   * document and returns the changed one with a comment, or null when there is nothing to change:
+   * then no revision is made and the desired one is returned (`created: false`).
+   */
+  async amend(
+    agentId: string,
+    author: string,
+    edit: (document: AgentConfig) => { document: unknown; comment: string } | null,
+  ): Promise<{ revision: ConfigRevisionView; created: boolean }> {
+    const { row, created } = await this.revisions.amend(agentId, (desired) => {
+      if (!desired) throw new AppError('NOT_FOUND', `Agent ${agentId} has no config`);
+      const change = edit(normalizeConfig(desired.document).document);
+      if (!change) return null;
+      const normalized = normalizeConfig(change.document);
+      return { document: normalized.document as Prisma.InputJsonObject, sha256: normalized.sha256, author, comment: change.comment };
+    });
+    if (created) this.publishInBackground([row]);
+    return { revision: toRevisionView(row), created };
+  }
+
   /** Stores a fleet's template and rolls it out to every agent of the fleet. */
   async putFleet(fleetId: string, document: unknown, author: string, comment?: string): Promise<{ agents: number; revisions: { agentId: string; revision: number }[] }> {
     const normalized = normalizeConfig(document);

@@ -1,20 +1,39 @@
 import { Body, Controller, HttpCode, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CommandRequestSchema, GroupValuesSchema, NameSchema, WriteResultSchema, type GroupValues } from '@edgefleet/protocol';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  BrowseArgsSchema,
+  BrowseResultSchema,
+  GroupValuesSchema,
+  NameSchema,
+  ReadArgsSchema,
+  ReadResultSchema,
+  TestConnectionArgsSchema,
+  TestConnectionResultSchema,
+  WriteArgsSchema,
+  WriteResultSchema,
+  type CommandResult,
+  type GroupValues,
+} from '@edgefleet/protocol';
 import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
-import { CommandService, DEFAULT_COMMAND_TIMEOUT_MS } from '../fleet-broker/command.service.js';
+import { CommandService } from '../fleet-broker/command.service.js';
+import { timeoutMsQuery, timeoutMsSchema } from './command-timeouts.js';
 
-const TimeoutSchema = z.coerce.number().int().min(100).max(60_000).default(DEFAULT_COMMAND_TIMEOUT_MS);
-const ReadValuesQuerySchema = z.object({ device: NameSchema.optional(), group: NameSchema.optional(), timeoutMs: TimeoutSchema });
-const WriteTagQuerySchema = z.object({ timeoutMs: TimeoutSchema });
-/** The body is exactly the `write` command's arguments. */
-const WriteTagRequestSchema = CommandRequestSchema.options[3].shape.args;
+const ReadValuesQuerySchema = z.object({ device: NameSchema.optional(), group: NameSchema.optional(), timeoutMs: timeoutMsSchema('read-values') });
+const ReadQuerySchema = z.object({ timeoutMs: timeoutMsSchema('read') });
+const WriteQuerySchema = z.object({ timeoutMs: timeoutMsSchema('write') });
+const BrowseQuerySchema = z.object({ timeoutMs: timeoutMsSchema('browse') });
+const TestConnectionQuerySchema = z.object({ timeoutMs: timeoutMsSchema('test-connection') });
 const ValuesResponseSchema = z.object({ agentId: z.string(), groups: z.array(GroupValuesSchema) });
 
-/** Live access to an agent over the control channel: read the latest values, write a tag. */
+/**
+ * Live access to an agent over the control channel. Each route's body is exactly its command's
+ * arguments, validated with the protocol's schema (400 naming each field); the agent checks them
+ * again. Offline agent: 409 AGENT_OFFLINE at once; no answer in time: 504 AGENT_TIMEOUT; what the
+ * agent answers with is mapped like any other error (404 TAG_NOT_FOUND, 422 TAG_NOT_WRITABLE…).
+ */
 @ApiTags('live')
 @ApiBearerAuth()
 @Controller('agents/:id')
@@ -22,9 +41,10 @@ export class LiveController {
   constructor(private readonly commands: CommandService) {}
 
   @Get('values')
+  @ApiOperation({ summary: 'The latest values the agent holds from its polls (nothing is read from the devices)' })
   @ApiQuery({ name: 'device', required: false })
   @ApiQuery({ name: 'group', required: false })
-  @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
+  @ApiQuery(timeoutMsQuery('read-values'))
   @ApiOkResponse({ schema: openApiSchema(ValuesResponseSchema) })
   async values(
     @Param('id', UuidParamPipe) id: string,
@@ -35,16 +55,62 @@ export class LiveController {
     return { agentId: id, groups: result.groups };
   }
 
+  @Post('tags/read')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reads a group, or one tag of it, from the device now' })
+  @ApiQuery(timeoutMsQuery('read'))
+  @ApiBody({ schema: openApiSchema(ReadArgsSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(ReadResultSchema) })
+  read(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodValidationPipe(ReadArgsSchema)) body: z.output<typeof ReadArgsSchema>,
+    @Query(new ZodValidationPipe(ReadQuerySchema)) q: z.output<typeof ReadQuerySchema>,
+  ): Promise<CommandResult<'read'>> {
+    return this.commands.send(id, 'read', body, q.timeoutMs);
+  }
+
   @Post('tags/write')
   @HttpCode(200)
-  @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
-  @ApiBody({ schema: openApiSchema(WriteTagRequestSchema, 'input') })
+  @ApiOperation({ summary: "Writes a value, in engineering units, to an 'rw' tag; answers once the device has acknowledged it" })
+  @ApiQuery(timeoutMsQuery('write'))
+  @ApiBody({ schema: openApiSchema(WriteArgsSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(WriteResultSchema) })
   write(
     @Param('id', UuidParamPipe) id: string,
-    @Body(new ZodValidationPipe(WriteTagRequestSchema)) body: z.output<typeof WriteTagRequestSchema>,
-    @Query(new ZodValidationPipe(WriteTagQuerySchema)) q: z.output<typeof WriteTagQuerySchema>,
-  ) {
+    @Body(new ZodValidationPipe(WriteArgsSchema)) body: z.output<typeof WriteArgsSchema>,
+    @Query(new ZodValidationPipe(WriteQuerySchema)) q: z.output<typeof WriteQuerySchema>,
+  ): Promise<CommandResult<'write'>> {
     return this.commands.send(id, 'write', body, q.timeoutMs);
+  }
+
+  @Post('browse')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Lists an OPC UA node's children (default the Objects folder), on a configured device (by name) or an unsaved one (in full)" })
+  @ApiQuery(timeoutMsQuery('browse'))
+  @ApiBody({ schema: openApiSchema(BrowseArgsSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(BrowseResultSchema) })
+  browse(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodValidationPipe(BrowseArgsSchema)) body: z.output<typeof BrowseArgsSchema>,
+    @Query(new ZodValidationPipe(BrowseQuerySchema)) q: z.output<typeof BrowseQuerySchema>,
+  ): Promise<CommandResult<'browse'>> {
+    return this.commands.send(id, 'browse', body, q.timeoutMs);
+  }
+
+  @Post('devices/test-connection')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Tries an unsaved device: connects, reads each group once, disconnects',
+    description: 'A device that cannot be reached is a result (200, `ok: false`, with the reason and, for an untrusted OPC UA server, its certificate), not an error.',
+  })
+  @ApiQuery(timeoutMsQuery('test-connection'))
+  @ApiBody({ schema: openApiSchema(TestConnectionArgsSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(TestConnectionResultSchema) })
+  testConnection(
+    @Param('id', UuidParamPipe) id: string,
+    @Body(new ZodValidationPipe(TestConnectionArgsSchema)) body: z.output<typeof TestConnectionArgsSchema>,
+    @Query(new ZodValidationPipe(TestConnectionQuerySchema)) q: z.output<typeof TestConnectionQuerySchema>,
+  ): Promise<CommandResult<'test-connection'>> {
+    return this.commands.send(id, 'test-connection', body, q.timeoutMs);
   }
 }

@@ -46,8 +46,12 @@ export const NodeIdSchema = z
 export const ReadValuesArgsSchema = z.object({ device: NameSchema.optional(), group: NameSchema.optional() }).strict();
 /** A group, or one tag of it, read from the device now. */
 export const ReadArgsSchema = z.object({ device: NameSchema, group: NameSchema, tag: NameSchema.optional() }).strict();
+/** A tag value to write, saying which shapes a value may take when it has none of them. */
+const WriteValueSchema = z.union(TagValueSchema.options, {
+  error: (issue) => (issue.input === undefined ? 'is required' : issue.code === 'invalid_union' ? 'must be a number, a boolean, a string or an array of octets' : undefined),
+});
 /** A value in engineering units (the tag's scale and offset are undone) for an `rw` tag. */
-export const WriteArgsSchema = z.object({ device: NameSchema, group: NameSchema, tag: NameSchema, value: TagValueSchema }).strict();
+export const WriteArgsSchema = z.object({ device: NameSchema, group: NameSchema, tag: NameSchema, value: WriteValueSchema }).strict();
 /** A configured device by name, or a device given in full (commissioning, before it is saved). */
 export const BrowseArgsSchema = z
   .object({
