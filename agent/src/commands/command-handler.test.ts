@@ -54,13 +54,8 @@ const certificate: ServerCertificateInfo = {
   pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
 };
 
-/** What an OPC UA driver rejects with when the server's certificate is not trusted. */
-class UntrustedError extends AgentError {
-  readonly details = { serverCertificate: certificate };
-  constructor() {
-    super(ErrorCode.CERTIFICATE_UNTRUSTED, 'the server certificate ab:ab:… is not trusted');
-  }
-}
+/** What an OPC UA driver rejects with when the server's certificate is not trusted: the certificate in its details. */
+const untrusted = (): AgentError => Object.assign(new AgentError(ErrorCode.CERTIFICATE_UNTRUSTED, 'the server certificate ab:ab:… is not trusted'), { details: { serverCertificate: certificate } });
 
 /** Simulators that misbehave on demand, by device name: never connect, never answer, refuse to connect. */
 class StubbornSimulator extends SimulatorDriver {
@@ -79,7 +74,7 @@ class StubbornSimulator extends SimulatorDriver {
   }
   override async waitConnected(): Promise<void> {
     if (this.mode === 'hang-connect') return new Promise(() => undefined);
-    if (this.mode === 'untrusted') throw new UntrustedError();
+    if (this.mode === 'untrusted') throw untrusted();
   }
   override readGroup(group: Group): Promise<GroupRead> {
     if (this.mode === 'hang-read') return new Promise(() => undefined);
