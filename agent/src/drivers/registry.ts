@@ -2,6 +2,7 @@ import { ErrorCode, type Device } from '@edgefleet/protocol';
 import { AgentError } from '../util/errors.js';
 import type { Driver, DriverContext, DriverFactory } from './driver.js';
 import { SimulatorDriver } from './simulator/simulator-driver.js';
+import { ModbusDriver } from './modbus/modbus-driver.js';
 
 /**
  * Maps a driver kind to its factory. Kinds the config schema knows but this build does not
@@ -25,8 +26,17 @@ export class DriverRegistry {
 }
 
 export function defaultDriverRegistry(): DriverRegistry {
-  return new DriverRegistry().register('simulator', (device) => {
-    if (device.driver !== 'simulator') throw new Error('simulator factory called for another driver');
-    return new SimulatorDriver(device);
-  });
+  const modbus: DriverFactory = (device, context) => {
+    if (device.driver !== 'modbus-tcp' && device.driver !== 'modbus-rtu' && device.driver !== 'modbus-rtu-over-tcp') throw new Error('Modbus factory called for another driver');
+    // The driver loads modbus-serial in start(), so agents without Modbus devices never load it.
+    return new ModbusDriver(device, context);
+  };
+  return new DriverRegistry()
+    .register('simulator', (device) => {
+      if (device.driver !== 'simulator') throw new Error('simulator factory called for another driver');
+      return new SimulatorDriver(device);
+    })
+    .register('modbus-tcp', modbus)
+    .register('modbus-rtu', modbus)
+    .register('modbus-rtu-over-tcp', modbus);
 }

@@ -1,0 +1,368 @@
+import { ErrorCode, TagErrorNumber, type Device, type Group, type LinkState, type ModbusArea, type Tag, type TagValue } from '@edgefleet/protocol';
+import { AgentError, errorMessage } from '../../util/errors.js';
+import type { Backoff } from '../../util/backoff.js';
+import type { DriverContext, GroupRead, WritableDriver } from '../driver.js';
+import { decodeBit, decodeRegisters, encodeBit, encodeRegisters } from './codec.js';
+import { describeTarget, loadModbusSerial, modbusSerialConnector, type ConnectionFactory, type ModbusReply, type ModbusTarget } from './connection.js';
+import { ILLEGAL_DATA_ADDRESS, ModbusConnectionError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusValueError } from './errors.js';
+import { PlanMemory, planReads, slotData, type PlanLimits, type ReadBlock, type ReadPlan } from './planner.js';
+import { AREA_NAMES, isBitArea, resolvePoint, type ModbusPoint, type PointResult } from './point.js';
+import { SlaveHealth } from './slave-health.js';
+import { ModbusTransport } from './transport.js';
+
+export type ModbusDevice = Extract<Device, { driver: 'modbus-tcp' | 'modbus-rtu' | 'modbus-rtu-over-tcp' }>;
+
+export interface ModbusDriverOptions {
+  /** Replaces the modbus-serial connection (unit tests use an in-memory line). */
+  connect?: ConnectionFactory;
+  /** Delays between connection attempts. */
+  reconnect?: Backoff;
+  now?: () => number;
+}
+
+/** FC 16 writes at most 123 registers (and FC 15 1968 coils). */
+const MAX_WRITE_REGISTERS = 123;
+/** How long an exception answer stays in `lastError()` after it was last seen. */
+const REFUSAL_MEMORY_MS = 60_000;
+
+interface GroupPlan {
+  version: number;
+  plan: ReadPlan;
+  /** Tags the driver cannot read (a config that skipped validation), with the reason. */
+  invalid: Map<string, string>;
+}
+
+/** What one cycle (one group read) has seen of each slave. */
+interface Cycle {
+  answered: Set<number>;
+  /** Slaves that timed out (or kept answering garbage) in this cycle, with the reason: skipped for the rest of it. */
+  silent: Map<number, string>;
+}
+
+interface GroupOutput {
+  values: Record<string, TagValue>;
+  errors: Record<string, number>;
+}
+
+type BlockOutcome = { data: boolean[] | number[] } | { code: number } | { refused: true };
+
+/**
+ * Modbus TCP, RTU on a serial line, and RTU framing over TCP: one connection per device, one
+ * request at a time, the group's tags coalesced into few reads, silent slaves backed off so they
+ * do not stall the others. Values are raw (the runner scales them).
+ */
+export class ModbusDriver implements WritableDriver {
+  readonly kind: ModbusDevice['driver'];
+  private readonly target: ModbusTarget;
+  private readonly transport: ModbusTransport;
+  private readonly health: SlaveHealth;
+  private readonly memory = new PlanMemory();
+  private readonly limits: PlanLimits;
+  private readonly plans = new WeakMap<Group, GroupPlan>();
+  private readonly points = new WeakMap<Tag, PointResult>();
+  private readonly now: () => number;
+  private lastRefusal: { message: string; at: number } | undefined;
+  private started = false;
+
+  constructor(
+    private readonly device: ModbusDevice,
+    private readonly context: DriverContext,
+    private readonly options: ModbusDriverOptions = {},
+  ) {
+    this.kind = device.driver;
+    this.now = options.now ?? Date.now;
+    this.target = device.driver === 'modbus-rtu' ? { kind: device.driver, settings: device.settings } : { kind: device.driver, settings: device.settings };
+    const s = device.settings;
+    this.limits = { maxRegistersPerRequest: s.maxRegistersPerRequest, maxBitsPerRequest: s.maxBitsPerRequest, maxGapRegisters: s.maxGapRegisters, maxGapBits: s.maxGapBits };
+    this.health = new SlaveHealth(s.failuresBeforeBackoff, s.backoffMs, this.now);
+    this.transport = new ModbusTransport({
+      target: describeTarget(this.target),
+      connect: options.connect ?? modbusSerialConnector(this.target),
+      timeoutMs: s.timeoutMs,
+      retries: s.retries,
+      retryIntervalMs: s.retryIntervalMs,
+      requestDelayMs: s.requestDelayMs,
+      log: context.log.child({ device: device.name, driver: device.driver }),
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    });
+  }
+
+  /** Loads modbus-serial (the first Modbus device pays for it) and starts connecting in the background. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (!this.options.connect) {
+      try {
+        await loadModbusSerial();
+      } catch (err) {
+        throw new AgentError(ErrorCode.DRIVER_UNAVAILABLE, `device '${this.device.name}': the Modbus library cannot be loaded: ${errorMessage(err)}`);
+      }
+    }
+    this.started = true;
+    this.transport.start();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.transport.stop();
+  }
+
+  async waitConnected(timeoutMs: number): Promise<void> {
+    try {
+      await this.transport.waitConnected(timeoutMs);
+    } catch (err) {
+      throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${errorMessage(err)}`);
+    }
+  }
+
+  link(): LinkState {
+    const state = this.transport.state();
+    if (state !== 'connected') return state;
+    // Connected, but no slave we asked answers: the line (or gateway) is up, the devices are not.
+    const failing = this.health.failing();
+    return failing.length > 0 && this.askedSlaves().every((s) => failing.includes(s)) ? 'error' : 'connected';
+  }
+
+  lastError(): string | null {
+    const connection = this.transport.lastError();
+    if (connection) return connection;
+    const slaves = this.health.problem();
+    if (slaves) return slaves;
+    if (this.lastRefusal && this.now() - this.lastRefusal.at < REFUSAL_MEMORY_MS) return this.lastRefusal.message;
+    return null;
+  }
+
+  details(): Record<string, unknown> {
+    const { requests, errors, timeouts, lastRoundTripMs } = this.transport.stats;
+    const planRequestsPerCycle: Record<string, number> = {};
+    for (const group of this.device.groups) planRequestsPerCycle[group.name] = this.planFor(group).plan.blocks.length;
+    return {
+      requestsPerSecond: this.transport.rate.rate(),
+      requests,
+      errors,
+      timeouts,
+      lastRoundTripMs,
+      planRequestsPerCycle,
+      backedOffSlaves: this.health.backedOff(),
+      refusedRanges: this.memory.describe(),
+    };
+  }
+
+  async readGroup(group: Group): Promise<GroupRead> {
+    const { plan, invalid } = this.planFor(group);
+    if (this.transport.state() !== 'connected') throw this.deviceDown();
+    const out: GroupOutput = { values: {}, errors: {} };
+    for (const [name] of invalid) out.errors[name] = TagErrorNumber.READ_FAILURE;
+    const cycle: Cycle = { answered: new Set(), silent: new Map() };
+    try {
+      await this.readPlan(plan, cycle, out, 0);
+    } catch (err) {
+      if (err instanceof ModbusConnectionError) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${err.message}`);
+      throw err;
+    } finally {
+      for (const [slave, reason] of cycle.silent) if (!cycle.answered.has(slave)) this.health.silent(slave, reason);
+      for (const slave of cycle.answered) this.health.answered(slave);
+    }
+    return out;
+  }
+
+  async writeTag(_group: Group, tag: Tag, raw: TagValue): Promise<void> {
+    const point = this.writablePoint(tag);
+    let request: Parameters<ModbusTransport['request']>[1][];
+    try {
+      if (point.area === 0) {
+        request = [{ fc: 5, address: point.offset, value: encodeBit(point, raw) }];
+      } else {
+        const registers = encodeRegisters(point, raw);
+        request = [];
+        if (registers.length === 1) request.push({ fc: 6, address: point.offset, value: registers[0]! });
+        // A string longer than one FC 16 allows goes in several writes, in address order.
+        else for (let i = 0; i < registers.length; i += MAX_WRITE_REGISTERS) request.push({ fc: 16, address: point.offset + i, values: registers.slice(i, i + MAX_WRITE_REGISTERS) });
+      }
+    } catch (err) {
+      if (err instanceof ModbusValueError) throw new AgentError(ErrorCode.VALIDATION_FAILED, err.message);
+      throw err;
+    }
+    if (this.transport.state() !== 'connected') throw this.deviceDown();
+    try {
+      for (const r of request) await this.transport.request(point.slave, r, true);
+      this.health.answered(point.slave);
+    } catch (err) {
+      if (err instanceof ModbusExceptionError) this.health.answered(point.slave);
+      throw new AgentError(ErrorCode.DEVICE_ERROR, errorMessage(err));
+    }
+  }
+
+  private deviceDown(): AgentError {
+    return new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${this.transport.lastError() ?? `not connected to ${describeTarget(this.target)}`}`);
+  }
+
+  /** The point of a tag for writing, or TAG_NOT_WRITABLE saying why not. */
+  private writablePoint(tag: Tag): ModbusPoint {
+    if (tag.access !== 'rw') throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `tag '${tag.name}' is read-only (access 'r')`);
+    // Resolve the address as if read-only, to tell "cannot be written" from "is malformed".
+    const r = resolvePoint({ ...tag, access: 'r' }, this.device.settings);
+    if (!r.ok) throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, r.message);
+    const p = r.point;
+    const why =
+      p.area === 1
+        ? 'discrete inputs are read only'
+        : p.area === 3
+          ? 'input registers are read only; use a holding register (area 4) to write'
+          : p.bit !== undefined
+            ? 'a bit inside a register is read only (writing it would overwrite the other 15 bits)'
+            : undefined;
+    if (why) throw new AgentError(ErrorCode.TAG_NOT_WRITABLE, `tag '${tag.name}' (${tag.address}): ${why}`);
+    return p;
+  }
+
+  private pointFor(tag: Tag): PointResult {
+    let r = this.points.get(tag);
+    if (!r) {
+      r = resolvePoint(tag, this.device.settings);
+      this.points.set(tag, r);
+    }
+    return r;
+  }
+
+  /** The group's plan, rebuilt when the device has taught the planner something new. */
+  private planFor(group: Group): GroupPlan {
+    const cached = this.plans.get(group);
+    if (cached && cached.version === this.memory.version) return cached;
+    const points: ModbusPoint[] = [];
+    const invalid = new Map<string, string>();
+    for (const tag of group.tags) {
+      const r = this.pointFor(tag);
+      if (r.ok) points.push(r.point);
+      else invalid.set(tag.name, r.message);
+    }
+    const entry: GroupPlan = { version: this.memory.version, plan: planReads(points, this.limits, this.memory), invalid };
+    this.plans.set(group, entry);
+    return entry;
+  }
+
+  private askedSlaves(): number[] {
+    const slaves = new Set<number>();
+    for (const group of this.device.groups) for (const b of this.planFor(group).plan.blocks) slaves.add(b.slave);
+    return [...slaves];
+  }
+
+  /**
+   * Reads every block of a plan and decodes its tags into `out`. A block refused with exception 2
+   * is learned from and read again in smaller pieces: first without its bridged gaps, then tag by
+   * tag; a tag still refused on its own is a read failure (and read alone from then on).
+   * Answers whether every block came back with data.
+   */
+  private async readPlan(plan: ReadPlan, cycle: Cycle, out: GroupOutput, depth: number): Promise<boolean> {
+    let allRead = true;
+    const data: Array<boolean[] | number[] | undefined> = new Array(plan.blocks.length);
+    const codes: Array<number | undefined> = new Array(plan.blocks.length);
+    const handled = new Set<number>();
+    for (let b = 0; b < plan.blocks.length; b++) {
+      const block = plan.blocks[b]!;
+      const outcome = await this.readBlock(block, cycle);
+      if ('data' in outcome) {
+        data[b] = outcome.data;
+        continue;
+      }
+      allRead = false;
+      if ('code' in outcome) {
+        codes[b] = outcome.code;
+        continue;
+      }
+      // Refused (exception 2).
+      const slots = block.slots.filter((s) => !handled.has(s));
+      const points = slots.map((s) => plan.slots[s]!.point);
+      const ranges = new Set(points.map((p) => `${p.offset}+${p.span}`));
+      if (depth < 2 && (block.gaps.length > 0 || ranges.size > 1)) {
+        this.context.log.info({ device: this.device.name, slave: block.slave, area: AREA_NAMES[block.area], start: block.start, count: block.count }, 'read refused (exception 2); splitting it');
+        if (block.gaps.length > 0) {
+          for (const [from, to] of block.gaps) this.memory.forbid(block.slave, block.area, from, to);
+          await this.readPlan(planReads(points, this.limits, this.memory), cycle, out, depth + 1);
+        } else {
+          // Contiguous tags refused together: read each alone to find the culprit (it is then
+          // avoided). If every one reads fine alone, the device refuses reading across some
+          // boundary between them: they are read alone from now on.
+          const allRead = await this.readPlan(planAlone(points, this.limits), cycle, out, depth + 1);
+          if (allRead) for (const p of points) this.memory.forbid(p.slave, p.area, p.offset, p.offset + p.span);
+        }
+        for (const s of slots) handled.add(s);
+        allRead = false;
+        continue;
+      }
+      for (const p of points) this.memory.forbid(p.slave, p.area, p.offset, p.offset + p.span);
+      codes[b] = TagErrorNumber.READ_FAILURE;
+    }
+    for (let s = 0; s < plan.slots.length; s++) {
+      if (handled.has(s)) continue;
+      const { point, blocks } = plan.slots[s]!;
+      const code = blocks.map((b) => codes[b]).find((c) => c !== undefined);
+      if (code !== undefined) {
+        out.errors[point.name] = code;
+        continue;
+      }
+      const words = slotData<number | boolean>(plan, s, data);
+      if (!words) {
+        out.errors[point.name] = TagErrorNumber.READ_FAILURE;
+        continue;
+      }
+      try {
+        out.values[point.name] = isBitArea(point.area) ? decodeBit(point, words[0] as boolean) : decodeRegisters(point, words as number[]);
+      } catch (err) {
+        if (!(err instanceof ModbusValueError)) throw err;
+        out.errors[point.name] = TagErrorNumber.READ_FAILURE;
+      }
+    }
+    return allRead;
+  }
+
+  private async readBlock(block: ReadBlock, cycle: Cycle): Promise<BlockOutcome> {
+    if (this.health.skipped(block.slave) || cycle.silent.has(block.slave)) return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+    const fc = READ_FC[block.area];
+    let reply: ModbusReply;
+    try {
+      reply = await this.transport.request(block.slave, { fc, address: block.start, count: block.count });
+    } catch (err) {
+      if (err instanceof ModbusTimeoutError) {
+        cycle.silent.set(block.slave, `timed out after ${err.timeoutMs} ms`);
+        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+      }
+      if (err instanceof ModbusFrameError) {
+        cycle.silent.set(block.slave, err.message.replace(/^slave \d+ /, ''));
+        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+      }
+      if (err instanceof ModbusExceptionError) {
+        cycle.answered.add(block.slave);
+        const last = block.start + block.count - 1;
+        this.lastRefusal = { message: `${err.message} reading ${AREA_NAMES[block.area]} ${block.start}–${last} (zero-based)`, at: this.now() };
+        return err.code === ILLEGAL_DATA_ADDRESS ? { refused: true } : { code: TagErrorNumber.READ_FAILURE };
+      }
+      throw err;
+    }
+    cycle.answered.add(block.slave);
+    if (!reply || reply.length < block.count) {
+      this.lastRefusal = { message: `slave ${block.slave} answered ${reply?.length ?? 0} of ${block.count} ${AREA_NAMES[block.area]}`, at: this.now() };
+      return { code: TagErrorNumber.READ_FAILURE };
+    }
+    return { data: reply };
+  }
+}
+
+const READ_FC: Readonly<Record<ModbusArea, 1 | 2 | 3 | 4>> = { 0: 1, 1: 2, 3: 4, 4: 3 };
+
+/** One plan per distinct tag range, merged into a single plan of separate blocks. */
+function planAlone(points: ModbusPoint[], limits: PlanLimits): ReadPlan {
+  const byRange = new Map<string, ModbusPoint[]>();
+  for (const p of points) {
+    const key = `${p.offset}+${p.span}`;
+    byRange.set(key, [...(byRange.get(key) ?? []), p]);
+  }
+  const plan: ReadPlan = { blocks: [], slots: [] };
+  for (const group of byRange.values()) {
+    const part = planReads(group, { ...limits, maxGapRegisters: 0, maxGapBits: 0 });
+    const base = plan.blocks.length;
+    const slotBase = plan.slots.length;
+    for (const b of part.blocks) plan.blocks.push({ ...b, slots: b.slots.map((s) => s + slotBase) });
+    for (const s of part.slots) plan.slots.push({ point: s.point, blocks: s.blocks.map((b) => b + base) });
+  }
+  return plan;
+}

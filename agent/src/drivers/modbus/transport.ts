@@ -1,0 +1,272 @@
+import type { Logger } from '../../log.js';
+import { Backoff, sleep } from '../../util/backoff.js';
+import { errorMessage } from '../../util/errors.js';
+import type { ConnectionFactory, ModbusConnection, ModbusReply, ModbusRequest } from './connection.js';
+import { ModbusConnectionError, ModbusExceptionError, ModbusTimeoutError } from './errors.js';
+import { RateMeter } from './rate-meter.js';
+
+export type TransportState = 'disconnected' | 'connecting' | 'connected' | 'error';
+
+export interface TransportOptions {
+  /** `10.0.0.5:502` or `/dev/ttyUSB0`, for messages. */
+  target: string;
+  connect: ConnectionFactory;
+  timeoutMs: number;
+  retries: number;
+  retryIntervalMs: number;
+  requestDelayMs: number;
+  log: Logger;
+  /** Delays between connection attempts. */
+  reconnect?: Backoff;
+}
+
+interface Job {
+  slave: number;
+  request: ModbusRequest;
+  resolve: (reply: ModbusReply) => void;
+  reject: (err: Error) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A connection that lasted this long, or answered once, was healthy: the next reconnect starts quick again. */
+const HEALTHY_CONNECTION_MS = 10_000;
+
+/**
+ * One line or connection to Modbus slaves: connects in the background and reconnects with
+ * backoff when the link drops, and sends one request at a time from a queue (a serial line can
+ * carry nothing else, and a gateway behind a socket usually cannot either). Each request gets
+ * the timeout, its retries after `retryIntervalMs`, and `requestDelayMs` of quiet before it.
+ * Exceptions are answers: never retried. A dropped link fails the request under way at once.
+ */
+export class ModbusTransport {
+  private status: TransportState = 'disconnected';
+  private conn: ModbusConnection | undefined;
+  private connError: string | null = null;
+  private nextAttemptAt = 0;
+  private readonly queue: Job[] = [];
+  private pumping = false;
+  private lastEndAt = 0;
+  private inflight: ((err: Error) => void) | undefined;
+  private waiters: Waiter[] = [];
+  private abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private readonly backoff: Backoff;
+  private answeredOnConnection = false;
+
+  readonly stats = { requests: 0, errors: 0, timeouts: 0, lastRoundTripMs: null as number | null };
+  readonly rate = new RateMeter();
+
+  constructor(private readonly options: TransportOptions) {
+    this.backoff = options.reconnect ?? new Backoff(500, 30_000);
+  }
+
+  state(): TransportState {
+    return this.status;
+  }
+
+  /** Why the link is not up, with when it is tried next; null when connected. */
+  lastError(): string | null {
+    if (this.status === 'connected' || this.connError === null) return null;
+    const wait = this.nextAttemptAt - Date.now();
+    return wait > 0 ? `${this.connError}; next attempt in ${formatDelay(wait)}` : this.connError;
+  }
+
+  /** Begins connecting; never waits for the device. */
+  start(): void {
+    if (this.running) return;
+    this.abort = new AbortController();
+    this.running = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new ModbusConnectionError('the driver stopped'));
+    const conn = this.conn;
+    this.conn = undefined;
+    this.inflight?.(new ModbusConnectionError('the driver stopped'));
+    for (const job of this.queue.splice(0)) job.reject(new ModbusConnectionError('the driver stopped'));
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new ModbusConnectionError('the driver stopped'));
+    }
+    if (conn) await conn.close().catch(() => undefined);
+    await this.running;
+    this.running = undefined;
+    this.status = 'disconnected';
+  }
+
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.status === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new ModbusConnectionError(`not connected to ${this.options.target} within ${timeoutMs} ms${this.connError ? `: ${this.connError}` : ''}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Queues one request. Rejects with `ModbusExceptionError` (the slave said no),
+   * `ModbusTimeoutError` (no answer after every retry), `ModbusConnectionError` (no link) or
+   * `ModbusFrameError` (answers kept arriving garbled). `urgent` requests (writes) jump the queue.
+   */
+  request(slave: number, request: ModbusRequest, urgent = false): Promise<ModbusReply> {
+    return new Promise((resolve, reject) => {
+      if (!this.conn) {
+        reject(this.notConnected());
+        return;
+      }
+      const job: Job = { slave, request, resolve, reject };
+      if (urgent) this.queue.unshift(job);
+      else this.queue.push(job);
+      void this.pump();
+    });
+  }
+
+  private notConnected(): ModbusConnectionError {
+    return new ModbusConnectionError(`not connected to ${this.options.target}${this.connError ? ` (${this.connError})` : ''}`);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) await this.execute(job);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const { timeoutMs, retries, retryIntervalMs, requestDelayMs } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      if (requestDelayMs > 0) {
+        const wait = this.lastEndAt + requestDelayMs - performance.now();
+        if (wait > 0) await this.quietly(wait);
+      }
+      const conn = this.conn;
+      if (!conn) return job.reject(this.notConnected());
+      this.stats.requests++;
+      this.rate.add();
+      const started = performance.now();
+      try {
+        const reply = await this.sendWithTimeout(conn, job, timeoutMs);
+        this.lastEndAt = performance.now();
+        this.stats.lastRoundTripMs = Math.round((this.lastEndAt - started) * 10) / 10;
+        this.answeredOnConnection = true;
+        return job.resolve(reply);
+      } catch (err) {
+        this.lastEndAt = performance.now();
+        this.stats.errors++;
+        if (err instanceof ModbusExceptionError) {
+          this.stats.lastRoundTripMs = Math.round((this.lastEndAt - started) * 10) / 10;
+          this.answeredOnConnection = true;
+          return job.reject(err);
+        }
+        if (err instanceof ModbusConnectionError) return job.reject(err);
+        const timedOut = err instanceof ModbusTimeoutError;
+        if (timedOut) {
+          this.stats.timeouts++;
+          conn.discardInput();
+        }
+        if (attempt >= retries) return job.reject(timedOut ? new ModbusTimeoutError(job.slave, timeoutMs) : (err as Error));
+        if (retryIntervalMs > 0) await this.quietly(retryIntervalMs);
+      }
+    }
+  }
+
+  /** Sleeps, cut short by stop() (the request then finds no connection). */
+  private quietly(ms: number): Promise<void> {
+    return sleep(ms, this.abort.signal).catch(() => undefined);
+  }
+
+  private sendWithTimeout(conn: ModbusConnection, job: Job, timeoutMs: number): Promise<ModbusReply> {
+    return new Promise<ModbusReply>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inflight = undefined;
+        fn();
+      };
+      const timer = setTimeout(() => settle(() => reject(new ModbusTimeoutError(job.slave, timeoutMs))), timeoutMs);
+      this.inflight = (err) => settle(() => reject(err));
+      conn.send(job.slave, job.request).then(
+        (reply) => settle(() => resolve(reply)),
+        (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
+      );
+    });
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      this.status = 'connecting';
+      let conn: ModbusConnection;
+      try {
+        conn = await this.options.connect();
+      } catch (err) {
+        if (signal.aborted) return;
+        this.connError = errorMessage(err);
+        this.status = 'error';
+        failures++;
+        const log = failures === 1 ? this.options.log.warn.bind(this.options.log) : this.options.log.debug.bind(this.options.log);
+        log({ target: this.options.target, err: this.connError, failures }, 'Modbus connection failed');
+        await this.pause(signal);
+        continue;
+      }
+      if (signal.aborted) {
+        await conn.close().catch(() => undefined);
+        return;
+      }
+      failures = 0;
+      let onAbort: () => void = () => undefined;
+      const lost = new Promise<string>((resolve) => {
+        conn.onClose(resolve);
+        onAbort = () => resolve('stopped');
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      this.conn = conn;
+      this.connError = null;
+      this.answeredOnConnection = false;
+      this.status = 'connected';
+      const connectedAt = Date.now();
+      this.options.log.info({ target: this.options.target }, 'Modbus connected');
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+      const reason = await lost;
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return;
+      this.conn = undefined;
+      this.connError = reason;
+      this.status = 'disconnected';
+      this.inflight?.(new ModbusConnectionError(`${this.options.target}: ${reason}`));
+      for (const job of this.queue.splice(0)) job.reject(new ModbusConnectionError(`${this.options.target}: ${reason}`));
+      this.options.log.warn({ target: this.options.target, reason }, 'Modbus connection lost; reconnecting');
+      if (this.answeredOnConnection || Date.now() - connectedAt >= HEALTHY_CONNECTION_MS) this.backoff.reset();
+      await this.pause(signal);
+    }
+  }
+
+  private async pause(signal: AbortSignal): Promise<void> {
+    const delay = this.backoff.next();
+    this.nextAttemptAt = Date.now() + delay;
+    await sleep(delay, signal).catch(() => undefined);
+  }
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`;
+}
