@@ -62,18 +62,25 @@ class StubbornSimulator extends SimulatorDriver {
   stops = 0;
   constructor(
     device: Extract<Device, { driver: 'simulator' }>,
-    private readonly mode: 'hang-connect' | 'hang-read' | 'untrusted' | 'throw-read' | 'hang-stop',
+    private readonly mode: 'hang-connect' | 'hang-read' | 'untrusted' | 'throw-read' | 'hang-stop' | 'refused' | 'refused-untrusted',
   ) {
     super(device);
   }
   override link(): LinkState {
-    return this.mode === 'hang-connect' ? 'connecting' : super.link();
+    if (this.mode === 'hang-connect') return 'connecting';
+    // A failed attempt: the driver retries in the background, its link says 'error'.
+    if (this.mode === 'refused' || this.mode === 'refused-untrusted') return 'error';
+    return super.link();
   }
   override lastError(): string | null {
-    return this.mode === 'hang-connect' ? 'no answer from 10.0.0.9:502' : null;
+    if (this.mode === 'hang-connect') return 'no answer from 10.0.0.9:502';
+    if (this.mode === 'refused') return 'connect ECONNREFUSED 127.0.0.1:1502';
+    return null;
   }
   override async waitConnected(): Promise<void> {
-    if (this.mode === 'hang-connect') return new Promise(() => undefined);
+    if (this.mode === 'hang-connect' || this.mode === 'refused') return new Promise(() => undefined);
+    // The driver's own reason comes a little after the link turned to 'error'.
+    if (this.mode === 'refused-untrusted') return new Promise((_, reject) => setTimeout(() => reject(untrusted()), 30));
     if (this.mode === 'untrusted') throw untrusted();
   }
   override readGroup(group: Group): Promise<GroupRead> {
@@ -88,7 +95,7 @@ class StubbornSimulator extends SimulatorDriver {
   }
 }
 
-const MODES = ['hang-connect', 'hang-read', 'untrusted', 'throw-read', 'hang-stop'] as const;
+const MODES = ['hang-connect', 'hang-read', 'untrusted', 'throw-read', 'hang-stop', 'refused', 'refused-untrusted'] as const;
 function stubbornRegistry(created: StubbornSimulator[] = []): DriverRegistry {
   return new DriverRegistry().register('simulator', (device) => {
     if (device.driver !== 'simulator') throw new Error('unexpected driver');
@@ -301,9 +308,20 @@ describe('CommandHandler', () => {
     it('a test-connection to a device that never connects answers ok: false in time', async () => {
       const { send, created } = await makeStubborn();
       const { value, ms } = await timed(() => send({ command: 'test-connection', args: { device: fullSim({ name: 'hang-connect' }) } }, 1000));
-      expect(value).toMatchObject({ ok: true, result: { ok: false, error: { code: 'DEVICE_ERROR' }, message: expect.stringMatching(/^device 'hang-connect' could not be connected within \d+ ms$/) } });
+      expect(value).toMatchObject({ ok: true, result: { ok: false, error: { code: 'DEVICE_ERROR' }, message: expect.stringMatching(/^device 'hang-connect' could not be connected within \d+ ms: no answer from 10\.0\.0\.9:502$/) } });
       expect(ms).toBeLessThan(1000);
       expect(created.at(-1)!.stops).toBe(1);
+    });
+
+    it('a test-connection answers at the first failed attempt, not when the wait runs out', async () => {
+      const { send, created } = await makeStubborn();
+      const { value, ms } = await timed(() => send({ command: 'test-connection', args: { device: fullSim({ name: 'refused' }) } }, 20_000));
+      expect(value).toMatchObject({ result: { ok: false, message: "device 'refused' could not be connected: connect ECONNREFUSED 127.0.0.1:1502", error: { code: 'DEVICE_ERROR' } } });
+      expect(ms).toBeLessThan(1000);
+      expect(created.at(-1)!.stops).toBe(1);
+      // The driver's own reason, when it gives one, wins.
+      const untrustedReply = await send({ command: 'test-connection', args: { device: fullSim({ name: 'refused-untrusted' }) } }, 20_000);
+      expect(untrustedReply).toMatchObject({ result: { ok: false, error: { code: 'CERTIFICATE_UNTRUSTED' }, serverCertificate: certificate } });
     });
 
     it('a test-connection whose reads never finish answers with what it has, in time', async () => {
@@ -334,6 +352,7 @@ describe('CommandHandler', () => {
         { name: 'hang-read', driver: 'simulator', groups: [group] },
         { name: 'hang-connect', driver: 'simulator', groups: [group] },
         { name: 'throw-read', driver: 'simulator', groups: [group] },
+        { name: 'refused', driver: 'simulator', groups: [group] },
       ]);
       const late = await timed(() => send({ command: 'read', args: { device: 'hang-read', group: 'g' } }, 800));
       expect(late.value).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR', message: "device 'hang-read' did not answer the read in time" } });
@@ -341,9 +360,13 @@ describe('CommandHandler', () => {
       const down = await timed(() => send({ command: 'write', args: { device: 'hang-connect', group: 'g', tag: 't', value: 1 } }, 800));
       expect(down.value).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
       const unconnected = await timed(() => send({ command: 'read', args: { device: 'hang-connect', group: 'g' } }, 800));
-      expect(unconnected.value).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR', message: "device 'hang-connect' is not connected (no answer from 10.0.0.9:502)" } });
+      expect(unconnected.value).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR', message: expect.stringMatching(/^device 'hang-connect' is not connected within \d+ ms: no answer from 10\.0\.0\.9:502$/) } });
       expect(unconnected.ms).toBeLessThan(800);
       expect(await send({ command: 'read', args: { device: 'throw-read', group: 'g' } }, 800)).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR', message: "device 'throw-read': ECONNRESET" } });
+      // A device known to be down is reported at once, with the driver's reason.
+      const refused = await timed(() => send({ command: 'read', args: { device: 'refused', group: 'g' } }, 20_000));
+      expect(refused.value).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR', message: "device 'refused' is not connected: connect ECONNREFUSED 127.0.0.1:1502" } });
+      expect(refused.ms).toBeLessThan(1000);
     });
   });
 });

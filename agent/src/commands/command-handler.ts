@@ -18,7 +18,7 @@ import { isBrowsableDriver, isWritableDriver, type BrowsableDriver, type DriverC
 import type { DriverRegistry } from '../drivers/registry.js';
 import type { ValuesCache } from '../runtime/values-cache.js';
 import { isRecord, wireErrorOf } from './command-error.js';
-import { Deadline, askDevice, workBudgetMs } from './deadline.js';
+import { Deadline, askDevice, connection, workBudgetMs } from './deadline.js';
 import { testConnection, withTemporaryDriver } from './test-connection.js';
 import { rawWriteValue } from './write-value.js';
 import { AgentError, errorMessage } from '../util/errors.js';
@@ -128,14 +128,9 @@ export class CommandHandler {
     if (!runner.device.enabled) throw new AgentError(ErrorCode.CONFLICT, `device '${runner.name}' is disabled in the running config; enable it to ${action} it`);
   }
 
-  /**
-   * Waits for a configured device's connection with most of the time left, so a device that is
-   * down is reported with the driver's reason (refused, unreachable, untrusted certificate)
-   * rather than as a bare timeout.
-   */
-  private async connected(runner: DeviceRunner, deadline: Deadline): Promise<void> {
-    const connectMs = Math.max(1, Math.floor(deadline.left() * CONNECT_SHARE));
-    await askDevice(deadline, runner.name, runner.driver.waitConnected(connectMs), `is not connected (${runner.driver.lastError() ?? runner.link()})`);
+  /** A configured device's connection, or the reason it has none (see `connection`). */
+  private connected(runner: DeviceRunner, deadline: Deadline): Promise<void> {
+    return connection(runner.name, runner.driver, deadline, 'is not connected');
   }
 
   private async read(args: CommandArgs<'read'>, deadline: Deadline): Promise<CommandResult<'read'>> {
@@ -179,9 +174,6 @@ export class CommandHandler {
     return { nodeId: args.nodeId, children };
   }
 }
-
-/** The share of a command's time spent waiting for a connection; the rest is for the work. */
-const CONNECT_SHARE = 0.75;
 
 function readRequestId(raw: unknown, fromTopic: string): string | undefined {
   const fromPayload = isRecord(raw) ? raw.requestId : undefined;

@@ -4,24 +4,21 @@ import type { DriverRegistry } from '../drivers/registry.js';
 import { scaleValue } from '../drivers/scaling.js';
 import { errorMessage } from '../util/errors.js';
 import { wireErrorOf } from './command-error.js';
-import { askDevice, type Deadline } from './deadline.js';
+import { askDevice, connection, type Deadline } from './deadline.js';
 
-/** The share of a command's time a temporary driver may spend connecting; the rest is for the work. */
-const CONNECT_SHARE = 0.75;
 /** How long the reply waits for a temporary driver to stop; it goes on stopping in the background. */
 const STOP_WAIT_MS = 2000;
 
 /**
  * Runs `work` against a driver made for a device that is not (or not yet) in the config:
- * started, connected within most of the time left, given the rest to work, and always stopped
+ * started, connected (see `connection`), given the time left to work, and always stopped
  * afterwards. Every step is bounded by the command's deadline, so the reply reaches the plane
  * before it gives up, whatever the machine does.
  */
 export async function withTemporaryDriver<T>(device: Device, driver: Driver, context: DriverContext, deadline: Deadline, work: (driver: Driver) => Promise<T>): Promise<T> {
   try {
     await askDevice(deadline, device.name, driver.start(), 'did not start in time');
-    const connectMs = Math.max(1, Math.floor(deadline.left() * CONNECT_SHARE));
-    await askDevice(deadline, device.name, driver.waitConnected(connectMs), `could not be connected within ${connectMs} ms`);
+    await connection(device.name, driver, deadline, 'could not be connected');
     return await work(driver);
   } finally {
     const stopping = driver.stop().catch((err: unknown) => context.log.debug({ device: device.name, err: errorMessage(err) }, 'temporary driver did not stop cleanly'));
