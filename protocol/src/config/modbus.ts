@@ -140,7 +140,7 @@ export function modbusOrderWidth(type: TagType): 16 | 32 | 64 | undefined {
 /** Normalises a written order suffix to the letter form for this type, or explains why it does not fit. */
 export function normaliseModbusOrder(order: string, type: TagType): ModbusParse<ModbusOrder> {
   const width = modbusOrderWidth(type);
-  if (width === undefined) return { ok: false, message: `a ${type} tag takes no byte order` };
+  if (width === undefined) return { ok: false, message: `${aTag(type)} takes no byte order` };
   const neuron = NEURON_ORDERS[order]?.[width];
   if (neuron) return { ok: true, value: neuron };
   const letters: readonly string[] = width === 16 ? MODBUS_ORDERS_16 : width === 32 ? MODBUS_ORDERS_32 : MODBUS_ORDERS_64;
@@ -192,7 +192,8 @@ export function checkModbusTag(addr: ModbusAddress, type: TagType, access: TagAc
   }
   // Registers.
   if (type === 'bit' || type === 'bool') {
-    if (addr.bit === undefined) return `a ${type} tag in a register needs the bit: add .0 to .15 (e.g. ${addr.slave}!${addr.area}${pad(addr.address)}.3)`;
+    if (addr.stringMode !== undefined) return `${aTag(type)} takes no string mode; give the bit of the register as .0 to .15`;
+    if (addr.bit === undefined) return `${aTag(type)} in a register needs the bit: add .0 to .15 (e.g. ${addr.slave}!${addr.area}${pad(addr.address)}.3)`;
     if (addr.bit > 15) return `bit ${addr.bit} is out of range (0–15)`;
     if (addr.order !== undefined) return 'a bit of a register takes no byte order';
     if (access === 'rw') return 'a bit inside a register is read only (writing it would overwrite the other 15 bits)';
@@ -200,15 +201,15 @@ export function checkModbusTag(addr: ModbusAddress, type: TagType, access: TagAc
   }
   if (type === 'string' || type === 'bytes') {
     const length = addr.length ?? addr.bit; // `.10` without a mode letter is a length here
-    if (length === undefined) return `a ${type} tag needs its length in bytes: add .len (e.g. ${addr.slave}!${addr.area}${pad(addr.address)}.10H)`;
+    if (length === undefined) return `${aTag(type)} needs its length in bytes: add .len (e.g. ${addr.slave}!${addr.area}${pad(addr.address)}.10H)`;
     if (length < 1) return 'the length must be at least 1 byte';
-    if (addr.order !== undefined) return `a ${type} tag takes no byte order (the H/L/D/E mode sets it)`;
+    if (addr.order !== undefined) return `${aTag(type)} takes no byte order (the H/L/D/E mode sets it)`;
     if (type === 'bytes' && addr.stringMode !== undefined && addr.stringMode !== 'H') return 'a bytes tag takes no string mode';
     const span = modbusTagSpan(addr, type);
     if (span > MODBUS_MAX_READ_REGISTERS) return `${length} bytes need ${span} registers; one read carries at most ${MODBUS_MAX_READ_REGISTERS}`;
     if (offset + span - 1 > 65_535) return `the tag runs past register 65535`;
   } else {
-    if (addr.bit !== undefined || addr.length !== undefined) return `a ${type} tag takes no .bit or .len`;
+    if (addr.bit !== undefined || addr.length !== undefined) return `${aTag(type)} takes no .bit or .len`;
     if (addr.order !== undefined) {
       const r = normaliseModbusOrder(addr.order, type);
       if (!r.ok) return r.message;
@@ -222,6 +223,11 @@ export function checkModbusTag(addr: ModbusAddress, type: TagType, access: TagAc
 /** For string/bytes tags: `.10` without a mode letter means a length. */
 export function modbusStringLength(addr: ModbusAddress): number | undefined {
   return addr.length ?? addr.bit;
+}
+
+/** "a string tag", "an int16 tag". */
+function aTag(type: TagType): string {
+  return `${type.startsWith('int') ? 'an' : 'a'} ${type} tag`;
 }
 
 function pad(address: number): string {
