@@ -3,6 +3,7 @@
  * agent process enrolled through the API and running a simulator device.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,15 @@ const pressWithAddress = (address: string) => ({
   settings: { host: '127.0.0.1', port: 1502 },
   groups: [{ name: 'g', intervalMs: 1000, tags: [{ name: 'pressure', address, type: 'float32' }] }],
 });
+
+/** A port nothing listens on: bound by the system, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('live commands', { timeout: 120_000 }, () => {
   let stack: Stack;
@@ -156,6 +166,18 @@ describe('live commands', { timeout: 120_000 }, () => {
     expect(result.error).toBeUndefined();
     // It was only a test: the running config does not have the device.
     expect(apiError(await post('tags/read', { device: 'bench', group: 'probe' })).code).toBe('TAG_NOT_FOUND');
+  });
+
+  it('tests a Modbus TCP device on a closed port: ok false, at once, saying why', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const res = await post('devices/test-connection', { device: { ...pressWithAddress('1!400001'), settings: { host: '127.0.0.1', port } } });
+    expect(res.status).toBe(200);
+    const result = TestConnectionResultSchema.parse(res.body);
+    expect(result).toMatchObject({ ok: false, error: { code: 'DEVICE_ERROR' }, groups: [] });
+    expect(result.message).toMatch(new RegExp(`^device 'press-1' could not be connected: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    // Not when the 30 s default runs out: at the first refused attempt.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('answers a browse of a simulator, configured or unsaved, with 422 OPERATION_UNSUPPORTED', async () => {
