@@ -3,6 +3,7 @@ import { AgentError } from '../util/errors.js';
 import type { Driver, DriverContext, DriverFactory } from './driver.js';
 import { SimulatorDriver } from './simulator/simulator-driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
+import { OpcUaDriver } from './opcua/opcua-driver.js';
 
 /**
  * Maps a driver kind to its factory. Kinds the config schema knows but this build does not
@@ -38,5 +39,10 @@ export function defaultDriverRegistry(): DriverRegistry {
     })
     .register('modbus-tcp', modbus)
     .register('modbus-rtu', modbus)
-    .register('modbus-rtu-over-tcp', modbus);
+    .register('modbus-rtu-over-tcp', modbus)
+    .register('opcua', (device, context) => {
+      if (device.driver !== 'opcua') throw new Error('opcua factory called for another driver');
+      // The driver loads node-opcua in start(), so agents without OPC UA devices never load it.
+      return new OpcUaDriver(device, context);
+    });
 }

@@ -1,17 +1,22 @@
 import type { ErrorCode, WireError } from '@edgefleet/protocol';
 
-/** An error that knows its wire code, so every layer reports it the same way. */
+/**
+ * An error that knows its wire code, so every layer reports it the same way. `details` is
+ * machine-readable context that travels with it (e.g. the untrusted server certificate of
+ * CERTIFICATE_UNTRUSTED).
+ */
 export class AgentError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AgentError';
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
   }
 }
 

@@ -1,0 +1,152 @@
+import type { NotificationMessage, PublishResponse } from 'node-opcua-client';
+import type { OpcUaConnection } from './connection.js';
+import type { OpcUa } from './opcua-lib.js';
+import { Status, statusCodeOf } from './status-codes.js';
+
+export interface PublishHandler {
+  /** A NotificationMessage with data, or a keep-alive (no notificationData) of a subscription. */
+  onMessage(subscriptionId: number, message: NotificationMessage): void;
+}
+
+export interface PublishLoopStats {
+  publishResponses: number;
+  keepAlives: number;
+  publishErrors: number;
+}
+
+interface Ack {
+  subscriptionId: number;
+  sequenceNumber: number;
+}
+
+const STATUS_IN_MESSAGE = /\b(Bad[A-Za-z]+)\b/;
+
+function statusOf(err: Error, response: PublishResponse | undefined, ua: OpcUa): number | undefined {
+  const code = response?.responseHeader?.serviceResult?.value;
+  if (code !== undefined && code !== 0) return statusCodeOf(code);
+  const name = STATUS_IN_MESSAGE.exec(err.message)?.[1];
+  const sc = name ? (ua.StatusCodes as unknown as Record<string, { value: number } | undefined>)[name] : undefined;
+  return sc ? statusCodeOf(sc.value) : undefined;
+}
+
+/**
+ * The Publish loop of one session (OPC 10000-4 §5.13.5): keeps a few Publish requests waiting at
+ * the server so notifications flow without a round trip of delay, acknowledges every
+ * NotificationMessage in the next request, and hands each message to the subscriptions.
+ *
+ * node-opcua's own publish engine is not used: it dispatches to one JavaScript object per
+ * monitored item; here a message goes to its subscription's batcher as a whole.
+ */
+export class PublishLoop {
+  readonly stats: PublishLoopStats = { publishResponses: 0, keepAlives: 0, publishErrors: 0 };
+  private outstanding = 0;
+  private running = false;
+  private acks: Ack[] = [];
+  private target: number;
+  private timeoutHint: number;
+  private idle = false;
+
+  constructor(
+    private readonly ua: OpcUa,
+    private readonly conn: OpcUaConnection,
+    private readonly handler: PublishHandler,
+    private readonly onSessionInvalid: (reason: string) => void,
+    private readonly requestTimeoutMs: number,
+  ) {
+    this.target = 2;
+    this.timeoutHint = requestTimeoutMs;
+  }
+
+  /**
+   * Sizes the loop for the subscriptions it serves: one request per subscription plus one, so a
+   * response never waits for the previous one to come back (3–10), and a timeout longer than
+   * the longest keep-alive period times the requests ahead of it.
+   */
+  configure(subscriptions: number, longestKeepAliveMs: number): void {
+    this.target = Math.max(3, Math.min(10, subscriptions + 1));
+    this.timeoutHint = Math.min(600_000, Math.max(this.requestTimeoutMs, longestKeepAliveMs * (this.target + 1) + this.requestTimeoutMs));
+    this.idle = subscriptions === 0;
+    if (this.running) this.fill();
+  }
+
+  /** Acknowledges messages received another way (Republish after a transfer). */
+  acknowledge(subscriptionId: number, sequenceNumber: number): void {
+    this.acks.push({ subscriptionId, sequenceNumber });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.fill();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private fill(): void {
+    while (this.running && !this.idle && this.outstanding < this.target && !this.conn.isLost) this.send();
+  }
+
+  private send(): void {
+    let session;
+    try {
+      session = this.conn.session;
+    } catch {
+      this.running = false;
+      return;
+    }
+    const acks = this.acks;
+    this.acks = [];
+    this.outstanding++;
+    const request = new this.ua.PublishRequest({ requestHeader: { timeoutHint: this.timeoutHint }, subscriptionAcknowledgements: acks });
+    session.publish(request, (err, response) => {
+      this.outstanding--;
+      if (err) this.onError(err, response, acks);
+      else if (response) this.onResponse(response);
+      this.fill();
+    });
+  }
+
+  private onResponse(response: PublishResponse): void {
+    this.stats.publishResponses++;
+    if (!this.running) return;
+    const message = response.notificationMessage;
+    const data = message.notificationData;
+    if (data && data.length > 0) this.acks.push({ subscriptionId: response.subscriptionId, sequenceNumber: message.sequenceNumber });
+    else this.stats.keepAlives++;
+    this.handler.onMessage(response.subscriptionId, message);
+  }
+
+  private onError(err: Error, response: PublishResponse | undefined, acks: Ack[]): void {
+    this.stats.publishErrors++;
+    if (!this.running) return;
+    // The acknowledgements did not reach the server (or were not processed): send them again.
+    if (acks.length > 0) this.acks.unshift(...acks);
+    switch (statusOf(err, response, this.ua)) {
+      case Status.BadNoSubscription:
+        // Nothing to publish yet; configure() restarts the loop once a subscription exists.
+        this.idle = true;
+        return;
+      case Status.BadTooManyPublishRequests:
+        this.target = Math.max(1, this.target - 1);
+        return;
+      case Status.BadTimeout:
+        return;
+      case Status.BadSessionIdInvalid:
+      case Status.BadSessionClosed:
+      case Status.BadSessionNotActivated:
+      case Status.BadSecureChannelIdInvalid:
+        this.running = false;
+        this.onSessionInvalid(`Publish failed: ${err.message}`);
+        return;
+      default:
+        // A broken channel fails every request at once; stop and leave it to the connection.
+        if (this.conn.isLost) this.running = false;
+        else if (/BadConnectionClosed|Invalid Channel|closed/i.test(err.message)) {
+          this.running = false;
+          this.onSessionInvalid(`Publish failed: ${err.message}`);
+        }
+    }
+  }
+}
