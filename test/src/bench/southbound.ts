@@ -9,7 +9,8 @@
  *     (1) and (2) run interleaved, each in its own process, against the same server.
  *  3. 100 Modbus devices × 1,000 tags at 1 s (100k tags/s): the real agent process publishing to
  *     Mosquitto; its CPU (% of one core), RSS and the tags/s a consumer receives.
- *     Goals ≤ 25 % of one core and ≤ 150 MiB.
+ *     Goals ≤ 25 % of one core and ≤ 150 MiB. For reference, the same load on the simulator
+ *     driver: what the rest of the agent (runner, scaling, sink, MQTT over TLS) costs.
  *  4. OPC UA: 10,000 monitored items written every 100 ms by a node-opcua server in its own
  *     process; the real agent's CPU, RSS and notifications lost (vs what the server sent).
  *     Goal: none lost.
@@ -19,6 +20,7 @@
  * BENCH_FLEET_WARMUP, BENCH_OPCUA_SECONDS, BENCH_OPCUA_WARMUP, BENCH_CPU_PROF=<dir> (profiles
  * of the agent and driver processes), BENCH_PIN=0 (no taskset), BENCH_MODBUS_SERVER=node.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   let limit: LimitResult | { status: 'skipped' } | { status: 'failed'; reason: string } = { status: 'skipped' };
   let fleet: FleetResult | { status: 'skipped' } | { status: 'failed'; reason: string } = { status: 'skipped' };
+  let fleetSimulator: FleetResult | { status: 'skipped' } | { status: 'failed'; reason: string } = { status: 'skipped' };
   let opcua: OpcUaResult | { status: 'skipped' } | { status: 'failed'; reason: string } = { status: 'skipped' };
   const failure = (section: string, err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);
@@ -86,20 +89,26 @@ async function main(): Promise<void> {
       await stopAllChildren();
     }
     if (SECTIONS.includes('fleet')) {
+      const fleetOptions = {
+        devices: env('BENCH_FLEET_DEVICES', 100),
+        tagsPerDevice: env('BENCH_FLEET_TAGS', 1000),
+        intervalMs: 1000,
+        listeners: 4,
+        dir,
+        ...(CPU_PROF ? { cpuProfDir: CPU_PROF } : {}),
+        log: (l: string) => log('fleet', l),
+      };
       try {
-        fleet = await runFleet({
-          devices: env('BENCH_FLEET_DEVICES', 100),
-          tagsPerDevice: env('BENCH_FLEET_TAGS', 1000),
-          intervalMs: 1000,
-          listeners: 4,
-          warmupSeconds: env('BENCH_FLEET_WARMUP', 10),
-          seconds: env('BENCH_FLEET_SECONDS', 30),
-          dir,
-          ...(CPU_PROF ? { cpuProfDir: CPU_PROF } : {}),
-          log: (l) => log('fleet', l),
-        });
+        fleet = await runFleet({ ...fleetOptions, driver: 'modbus', warmupSeconds: env('BENCH_FLEET_WARMUP', 10), seconds: env('BENCH_FLEET_SECONDS', 30) });
       } catch (err) {
         fleet = failure('fleet', err);
+      }
+      await stopAllChildren();
+      // The same load on the simulator driver: what the agent costs without Modbus I/O.
+      try {
+        fleetSimulator = await runFleet({ ...fleetOptions, driver: 'simulator', warmupSeconds: 5, seconds: env('BENCH_FLEET_SIM_SECONDS', 15) });
+      } catch (err) {
+        fleetSimulator = failure('fleet', err);
       }
       await stopAllChildren();
     }
@@ -149,6 +158,7 @@ async function main(): Promise<void> {
     benchmark: 'southbound',
     at: started.toISOString(),
     durationSeconds: round((performance.now() - t0) / 1000, 1),
+    source: source(),
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -161,6 +171,7 @@ async function main(): Promise<void> {
     goals,
     limit,
     fleet,
+    fleetSimulatorReference: fleetSimulator,
     opcua,
     anchors: ANCHORS,
   };
@@ -180,8 +191,12 @@ async function main(): Promise<void> {
     rows.push(['3 100×1,000 @1 s', 'tags/s received by the MQTT consumer', `${fmt(fl.tagsPerSecond)} (${(fl.deliveredRatio * 100).toFixed(2)}% of ${fmt(fl.nominalTagsPerSecond)})`, `≥ ${GOALS.fleetDeliveredRatio * 100}%`, fleetComplete ? 'met' : 'not met']);
     rows.push(['3 100×1,000 @1 s', 'agent CPU, % of one core', `${fl.agent.cpuPercent}%`, `≤ ${GOALS.fleetCpuPercent}%`, goals.fleetCpu.result]);
     rows.push(['3 100×1,000 @1 s', 'agent RSS (median / max)', `${fl.agent.rssMedianMiB} / ${fl.agent.rssMaxMiB} MiB`, `≤ ${GOALS.fleetRssMiB} MiB`, goals.fleetRss.result]);
-    rows.push(['3 100×1,000 @1 s', 'Modbus server (C) load', `${fmt(fl.server.requestsPerSecond)} req/s (expected ${fmt(fl.server.expectedRequestsPerSecond)}) at ${fl.server.cpuPercent}% CPU`, '', '']);
+    if (fl.server) rows.push(['3 100×1,000 @1 s', 'Modbus server (C) load', `${fmt(fl.server.requestsPerSecond)} req/s (expected ${fmt(fl.server.expectedRequestsPerSecond)}) at ${fl.server.cpuPercent}% CPU`, '', '']);
   } else rows.push(['3 100×1,000 @1 s', '', 'reason' in fleet ? `${fleet.status}: ${fleet.reason}` : 'skipped', `≤ ${GOALS.fleetCpuPercent}%, ≤ ${GOALS.fleetRssMiB} MiB`, fleet.status === 'skipped' ? 'skipped' : 'unavailable']);
+  if (fleetSimulator.status === 'ok') {
+    const sim = fleetSimulator;
+    rows.push(['3 reference', 'same load on the simulator driver (no Modbus I/O)', `${fmt(sim.tagsPerSecond)} tags/s; CPU ${sim.agent.cpuPercent}%; RSS ${sim.agent.rssMedianMiB} / ${sim.agent.rssMaxMiB} MiB`, '', '']);
+  }
   if (op) {
     rows.push(['4 OPC UA 10k @100 ms', 'server changed / sent / agent delivered per s', `${fmt(op.changesPerSecond)} / ${fmt(op.sentPerSecond)} / ${fmt(op.receivedPerSecond)} (nominal ${fmt(op.nominalChangesPerSecond)})`, '', '']);
     rows.push(['4 OPC UA 10k @100 ms', 'notifications lost (sent − received)', `${fmt(op.totals.lost)} of ${fmt(op.totals.sent)}`, '0', goals.opcuaLost.result]);
@@ -199,6 +214,20 @@ async function main(): Promise<void> {
   } else {
     console.log(`Sections ${SECTIONS.join(',')} only: results not written (run all sections to update bench/results/southbound.json).`);
     console.log(JSON.stringify(results, null, 2));
+  }
+}
+
+/** Which code was measured: the commit, and uncommitted changes to what the agent runs. */
+function source(): { commit: string; uncommittedAgentFiles: string[] } {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const dirty = git('status', '--porcelain', '--', 'agent/src', 'protocol/src')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedAgentFiles: dirty };
+  } catch {
+    return { commit: 'unknown', uncommittedAgentFiles: [] };
   }
 }
 

@@ -164,6 +164,12 @@ export async function startAgentRun(opts: { dir: string; nodeArgs?: string[]; en
             resolve(s);
           };
           stateWaiters.push(waiter);
+          void running.exited.then(({ code, signal }) => {
+            if (!stateWaiters.includes(waiter)) return;
+            clearTimeout(timer);
+            stateWaiters.splice(stateWaiters.indexOf(waiter), 1);
+            reject(new Error(`the agent exited (code ${code}, signal ${signal}) before applying revision ${rev}; its output:\n${running.output(20)}`));
+          });
         });
         const message = JSON.stringify({ revision: rev, sha256: configDigest(document), document, issuedAt: new Date().toISOString() });
         await client.publishAsync(topics.config(agentId), message, { qos: 1, retain: true });

@@ -25,6 +25,21 @@ export function modbusDevice(opts: { name: string; port: number; tags: number; i
   };
 }
 
+/** The same shape on the simulator driver: the agent's whole path (runner, scaling, sink, MQTT) minus Modbus I/O. */
+export function simulatorDevice(opts: { name: string; tags: number; intervalMs: number }): DeviceInput {
+  return {
+    name: opts.name,
+    driver: 'simulator',
+    groups: [
+      {
+        name: 'all',
+        intervalMs: opts.intervalMs,
+        tags: Array.from({ length: opts.tags }, (_, i) => ({ name: `r${i}`, address: 'counter', type: 'uint16' as const })),
+      },
+    ],
+  };
+}
+
 /** The OPC UA device: `variables` monitored items `ns=1;s=v<i>` in one subscribed group. */
 export function opcuaDevice(opts: { name: string; endpointUrl: string; variables: number; intervalMs: number }): DeviceInput {
   return {

@@ -83,7 +83,10 @@ export async function runLimit(opts: LimitOptions): Promise<LimitResult> {
     const args = [...nodeArgs, path.join(here, 'modbus-worker.js'), '--mode', mode, '--port', port, '--tags', String(tags), '--seconds', String(opts.seconds)];
     const child = cpu !== undefined ? startChild(`worker-${mode}`, 'taskset', ['-c', String(cpu), process.execPath, ...args], { keepStdin: false }) : startChild(`worker-${mode}`, process.execPath, args, { keepStdin: false });
     try {
-      return await child.waitForJson((m) => m.result as WorkerResult | undefined, opts.seconds * 1000 + 60_000, `the ${mode} result`);
+      const result = await child.waitForJson((m) => m.result as WorkerResult | undefined, opts.seconds * 1000 + 60_000, `the ${mode} result`);
+      // It exits by itself (writing its CPU profile, if asked); stop() is only the backstop.
+      await Promise.race([child.exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
+      return result;
     } finally {
       await child.stop();
     }
