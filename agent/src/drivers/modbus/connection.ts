@@ -61,7 +61,8 @@ export function modbusSerialConnector(target: ModbusTarget): ConnectionFactory {
       try {
         await client.connectRTUBuffered(s.path, { baudRate: s.baudRate, parity: s.parity, dataBits: s.dataBits, stopBits: s.stopBits });
       } catch (err) {
-        throw new ModbusConnectionError(`cannot open ${s.path}: ${errorMessage(err)}`);
+        // serialport's messages start with "Error: " themselves.
+        throw new ModbusConnectionError(`cannot open ${s.path}: ${errorMessage(err).replace(/^Error: /, '')}`);
       }
       return new SerialClientConnection(client, target.kind, s.timeoutMs);
     }
