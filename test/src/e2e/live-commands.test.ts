@@ -76,6 +76,8 @@ describe('live commands', { timeout: 120_000 }, () => {
     agent = await spawnAgent({ stateDir: path.join(dir, 'agent'), controlPlaneUrl: stack.apiUrl, token: token.token, name: 'live-agent', hardwareId: 'hw-live' });
     agentId = await eventually(async () => (await stack.api('GET', '/api/v1/agents', undefined, AgentListSchema)).items.find((a) => a.name === 'live-agent' && a.online)?.id, 'the agent enrolled and online');
     const config: AgentConfigInput = simulatorConfig({ sink: false });
+    // An OPC UA device, disabled: its certificates can be trusted without a server to connect to.
+    config.devices = [...(config.devices ?? []), { name: 'oven', driver: 'opcua', enabled: false, settings: { endpointUrl: 'opc.tcp://127.0.0.1:1/oven', securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256' }, groups: [{ name: 'g', intervalMs: 1000, tags: [{ name: 'temp', address: 'ns=2;s=Oven.Temp', type: 'float64' }] }] }];
     const rev = await stack.api('PUT', `${base()}/config`, { document: config }, ConfigRevisionViewSchema);
     await plane.waitApplied(agentId, rev.revision);
   });
@@ -186,6 +188,49 @@ describe('live commands', { timeout: 120_000 }, () => {
       expect(res.status).toBe(422);
       expect(apiError(res)).toMatchObject({ code: 'OPERATION_UNSUPPORTED', message: 'a simulator device has no address space to browse; only OPC UA devices can be browsed' });
     }
+  });
+
+  it('answers a read of a disabled device with 409, saying so', async () => {
+    const res = await post('tags/read', { device: 'oven', group: 'g' });
+    expect(res.status).toBe(409);
+    expect(apiError(res)).toEqual({ statusCode: 409, code: 'CONFLICT', message: "device 'oven' is disabled in the running config; enable it to read it" });
+  });
+
+  it('trusts and distrusts a server certificate in new revisions that the agent applies', async () => {
+    const fingerprint = 'C0:FF:EE:'.repeat(10) + 'C0:FF';
+    const normal = fingerprint.replace(/:/g, '').toLowerCase();
+    const trustedOf = (document: unknown): string[] => {
+      const oven = (document as { devices: { name: string; settings: { trustedServerCertificates?: string[] } }[] }).devices.find((d) => d.name === 'oven');
+      return oven?.settings.trustedServerCertificates ?? [];
+    };
+    const before = (await stack.api('GET', `${base()}/config`, undefined, ConfigRevisionViewSchema)).revision;
+
+    const trust = await stack.send('POST', `${base()}/devices/oven/trusted-certificates`, { fingerprint });
+    expect(trust.status).toBe(201);
+    const trusted = ConfigRevisionViewSchema.parse(trust.body);
+    expect(trusted).toMatchObject({ revision: before + 1, author: 'admin' });
+    expect(trustedOf(trusted.document)).toEqual([normal]);
+    await plane.waitApplied(agentId, trusted.revision);
+    expect((await stack.api('GET', base(), undefined, AgentViewSchema)).appliedRevision).toBe(trusted.revision);
+
+    // Idempotent: no new revision.
+    const again = await stack.send('POST', `${base()}/devices/oven/trusted-certificates`, { fingerprint: normal });
+    expect(again.status).toBe(200);
+    expect(ConfigRevisionViewSchema.parse(again.body).revision).toBe(trusted.revision);
+
+    const distrust = await stack.send('DELETE', `${base()}/devices/oven/trusted-certificates/${normal}`);
+    expect(distrust.status).toBe(200);
+    const distrusted = ConfigRevisionViewSchema.parse(distrust.body);
+    expect(distrusted.revision).toBe(trusted.revision + 1);
+    expect(trustedOf(distrusted.document)).toEqual([]);
+    await plane.waitApplied(agentId, distrusted.revision);
+
+    // Only OPC UA devices have server certificates; unknown devices are 404.
+    expect(apiError(await stack.send('POST', `${base()}/devices/sim/trusted-certificates`, { fingerprint }))).toMatchObject({ statusCode: 400, issues: [{ path: 'device' }] });
+    expect(apiError(await stack.send('POST', `${base()}/devices/kiln/trusted-certificates`, { fingerprint }))).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    expect(apiError(await stack.send('POST', `${base()}/devices/oven/trusted-certificates`, { fingerprint: 'c0ffee' }))).toMatchObject({ statusCode: 400, issues: [{ path: 'fingerprint' }] });
+    // The agent still answers on the simulator after both revisions.
+    expect((await readNow({ device: 'sim', group: 'slow' })).values).toEqual({ setpoint: 23.5 });
   });
 
   it('answers 504 when the agent does not answer in time, and never hangs', async () => {
