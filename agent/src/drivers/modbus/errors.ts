@@ -20,6 +20,14 @@ export const MODBUS_EXCEPTION_NAMES: Readonly<Record<number, string>> = {
 
 export const ILLEGAL_DATA_ADDRESS = 2;
 
+/**
+ * Exceptions a gateway answers for the device behind it (10: no path to it, 11: it did not
+ * respond). The slave itself said nothing: for backoff it is as silent as a timeout.
+ */
+export function isGatewayException(code: number): boolean {
+  return code === 10 || code === 11;
+}
+
 export function exceptionName(code: number): string {
   return MODBUS_EXCEPTION_NAMES[code] ?? 'unknown exception';
 }

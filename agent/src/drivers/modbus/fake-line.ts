@@ -14,6 +14,8 @@ export class FakeSlave {
   /** Addresses `[from, to]` (inclusive) per area that answer exception 2. */
   readonly holes: Partial<Record<0 | 1 | 3 | 4, Array<[number, number]>>> = {};
   silent = false;
+  /** Answer every request with this exception (e.g. 11 from a gateway whose device is gone). */
+  exception: number | undefined;
 }
 
 export interface SentRequest {
@@ -137,6 +139,7 @@ class FakeConnection implements ModbusConnection {
 }
 
 function execute(s: FakeSlave, slave: number, r: ModbusRequest): ModbusReply {
+  if (s.exception !== undefined) throw new ModbusExceptionError(slave, s.exception);
   const area = r.fc === 1 || r.fc === 5 || r.fc === 15 ? 0 : r.fc === 2 ? 1 : r.fc === 4 ? 3 : 4;
   const count = 'count' in r ? r.count : 'values' in r ? r.values.length : 1;
   for (const [from, to] of s.holes[area] ?? []) {

@@ -131,6 +131,32 @@ describe('ModbusDriver reads', () => {
     expect(d.lastError()).toBeNull();
   });
 
+  it('takes a gateway exception (10, 11) for silence: no response, and backoff', async () => {
+    const line = new FakeLine();
+    line.slave(1).holding.set(0, 1);
+    line.slave(4).exception = 11;
+    const dev = device(
+      [
+        {
+          name: 'g',
+          intervalMs: 1000,
+          tags: [
+            { name: 'a', address: '1!400001', type: 'uint16' },
+            { name: 'gone', address: '4!400001', type: 'uint16' },
+            { name: 'gone2', address: '4!300001', type: 'uint16' },
+          ],
+        },
+      ],
+      { failuresBeforeBackoff: 1, backoffMs: 60_000 },
+    );
+    const d = await started(line, dev);
+    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 1 }, errors: { gone: TagErrorNumber.DEVICE_NO_RESPONSE, gone2: TagErrorNumber.DEVICE_NO_RESPONSE } });
+    // The gateway's answer counts as silence: the slave's other read was skipped, and it is backed off.
+    expect(line.log(4)).toEqual(['4@0+1']);
+    expect(d.details()).toMatchObject({ backedOffSlaves: [4] });
+    expect(d.lastError()).toBe('slave 4 not answering: the gateway answered exception 11 (gateway target device failed to respond); skipped for 60 s');
+  });
+
   it('says the link is in error when no slave answers at all', async () => {
     const line = new FakeLine();
     line.slave(1).silent = true;

@@ -4,7 +4,7 @@ import type { Backoff } from '../../util/backoff.js';
 import type { DriverContext, GroupRead, WritableDriver } from '../driver.js';
 import { decodeBit, decodeRegisters, encodeBit, encodeRegisters } from './codec.js';
 import { describeTarget, loadModbusSerial, modbusSerialConnector, type ConnectionFactory, type ModbusReply, type ModbusTarget } from './connection.js';
-import { ILLEGAL_DATA_ADDRESS, ModbusConnectionError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusValueError } from './errors.js';
+import { exceptionName, ILLEGAL_DATA_ADDRESS, isGatewayException, ModbusConnectionError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusValueError } from './errors.js';
 import { PlanMemory, planReads, slotData, type PlanLimits, type ReadBlock, type ReadPlan } from './planner.js';
 import { AREA_NAMES, isBitArea, resolvePoint, type ModbusPoint, type PointResult } from './point.js';
 import { SlaveHealth } from './slave-health.js';
@@ -62,6 +62,7 @@ export class ModbusDriver implements WritableDriver {
   private readonly points = new WeakMap<Tag, PointResult>();
   private readonly now: () => number;
   private lastRefusal: { message: string; at: number } | undefined;
+  private asked: { version: number; slaves: number[] } | undefined;
   private started = false;
 
   constructor(
@@ -187,7 +188,7 @@ export class ModbusDriver implements WritableDriver {
       for (const r of request) await this.transport.request(point.slave, r, true);
       this.health.answered(point.slave);
     } catch (err) {
-      if (err instanceof ModbusExceptionError) this.health.answered(point.slave);
+      if (err instanceof ModbusExceptionError && !isGatewayException(err.code)) this.health.answered(point.slave);
       throw new AgentError(ErrorCode.DEVICE_ERROR, errorMessage(err));
     }
   }
@@ -240,10 +241,13 @@ export class ModbusDriver implements WritableDriver {
     return entry;
   }
 
+  /** The slaves the device's groups read (cached per plan version: link() is asked often). */
   private askedSlaves(): number[] {
+    if (this.asked?.version === this.memory.version) return this.asked.slaves;
     const slaves = new Set<number>();
     for (const group of this.device.groups) for (const b of this.planFor(group).plan.blocks) slaves.add(b.slave);
-    return [...slaves];
+    this.asked = { version: this.memory.version, slaves: [...slaves] };
+    return this.asked.slaves;
   }
 
   /**
@@ -328,6 +332,10 @@ export class ModbusDriver implements WritableDriver {
       }
       if (err instanceof ModbusFrameError) {
         cycle.silent.set(block.slave, err.message.replace(/^slave \d+ /, ''));
+        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+      }
+      if (err instanceof ModbusExceptionError && isGatewayException(err.code)) {
+        cycle.silent.set(block.slave, `the gateway answered exception ${err.code} (${exceptionName(err.code)})`);
         return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
       }
       if (err instanceof ModbusExceptionError) {

@@ -47,6 +47,8 @@ export interface ModbusPeer {
   get(unit: number, area: PeerArea, address: number, count: number): Promise<number[]>;
   /** A silent slave never answers, as if it were absent from the line. */
   silent(unit: number, silent: boolean): Promise<void>;
+  /** Answers exception 11 for the slave, as a gateway does when the device behind it does not respond. */
+  unreachable(unit: number, unreachable: boolean): Promise<void>;
   /** Inclusive zero-based ranges that answer exception 2 (illegal data address). */
   holes(unit: number, area: PeerArea, ranges: Array<[number, number]>): Promise<void>;
   requests(): Promise<PeerRequest[]>;
@@ -272,6 +274,9 @@ export async function startModbusPeer(options: ModbusPeerOptions): Promise<Modbu
       get: async (unit, area, address, count) => (await server.call('get', { unit, area, address, count })) as number[],
       silent: async (unit, silent) => {
         await server.call('silent', { unit, silent });
+      },
+      unreachable: async (unit, unreachable) => {
+        await server.call('unreachable', { unit, unreachable });
       },
       holes: async (unit, area, ranges) => {
         await server.call('holes', { unit, area, ranges });

@@ -10,6 +10,8 @@ Operations:
   set      unit, area (co|di|ir|hr), address (0-based, as on the wire), values
   get      unit, area, address, count                        -> list of numbers (bits as 0/1)
   silent   unit, silent (bool): a silent slave never answers (as if absent from the line)
+  unreachable  unit, unreachable (bool): answer exception 11 for the slave, as a gateway does
+           when the device behind it does not respond
   holes    unit, area, ranges [[first, last], ...]: addresses answering exception 2
   requests                                                   -> [{unit, fc, address, count}, ...]
   clear_requests
@@ -27,6 +29,7 @@ import sys
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext
 from pymodbus.datastore.store import ModbusSequentialDataBlock
 from pymodbus.exceptions import NoSuchSlaveException
+from pymodbus.pdu import ExceptionResponse, ModbusExceptions
 from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
 from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
 
@@ -68,6 +71,16 @@ class PeerContext(ModbusServerContext):
     def __init__(self, units, log):
         super().__init__(slaves={u: PeerSlave(u, log) for u in units}, single=False)
         self.silent = set()
+        self.unreachable = set()
+
+    def gateway(self, response):
+        """The server's response manipulator: a gateway's exception 11 for unreachable slaves."""
+        if response.unit_id in self.unreachable:
+            answer = ExceptionResponse(response.function_code & 0x7F, ModbusExceptions.GatewayNoResponse)
+            answer.transaction_id = response.transaction_id
+            answer.unit_id = response.unit_id
+            return answer, False
+        return response, False
 
     def slave(self, unit):
         return self._slaves[unit]
@@ -94,11 +107,12 @@ def handle(context, log, msg):
     if unit not in context._slaves:  # pylint: disable=protected-access
         raise ValueError(f"no slave {unit}")
     slave = context.slave(unit)
-    if op == "silent":
-        if msg["silent"]:
-            context.silent.add(unit)
+    if op in ("silent", "unreachable"):
+        which = context.silent if op == "silent" else context.unreachable
+        if msg[op]:
+            which.add(unit)
         else:
-            context.silent.discard(unit)
+            which.discard(unit)
         return None
     store = slave.store[AREAS[msg["area"]]]
     if op == "set":
@@ -157,7 +171,12 @@ async def main():
     context = PeerContext([int(u) for u in args.units.split(",")], log)
     if args.mode == "rtu":
         server = ModbusSerialServer(
-            context, framer=ModbusRtuFramer, port=args.serial, baudrate=115200, ignore_missing_slaves=True
+            context,
+            framer=ModbusRtuFramer,
+            port=args.serial,
+            baudrate=115200,
+            ignore_missing_slaves=True,
+            response_manipulator=context.gateway,
         )
         await server.start()
         if server.transport is None:
@@ -168,7 +187,12 @@ async def main():
         return
     framer = ModbusSocketFramer if args.mode == "tcp" else ModbusRtuFramer
     server = ModbusTcpServer(
-        context, framer=framer, address=(args.host, args.port), allow_reuse_address=True, ignore_missing_slaves=True
+        context,
+        framer=framer,
+        address=(args.host, args.port),
+        allow_reuse_address=True,
+        ignore_missing_slaves=True,
+        response_manipulator=context.gateway,
     )
     serving = asyncio.create_task(server.serve_forever())
     await asyncio.wait([server.serving, serving], return_when=asyncio.FIRST_COMPLETED)

@@ -326,6 +326,29 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       }
     });
 
+    it("takes a gateway's exception 11 for a device that does not respond as silence: backed off, then back", async () => {
+      await peer.set(2, 'hr', 0, [22]);
+      await peer.unreachable(2, true);
+      try {
+        const device = modbusDevice(peer, 'gateway', [{ name: 'g', intervalMs: 1000, tags: [{ name: 'v', address: '2!400001', type: 'uint16' }] }], { failuresBeforeBackoff: 2, backoffMs: 300 });
+        const driver = await connectedDriver(device);
+        const group = device.groups[0]!;
+        expect(await driver.readGroup(group)).toEqual({ values: {}, errors: { v: TagErrorNumber.DEVICE_NO_RESPONSE } });
+        await driver.readGroup(group);
+        expect(driver.details?.()).toMatchObject({ backedOffSlaves: [2], timeouts: 0 });
+        expect(driver.lastError()).toBe('slave 2 not answering: the gateway answered exception 11 (gateway target device failed to respond); skipped for 0.3 s');
+        const write = await refusal(driver.writeTag(group, { ...group.tags[0]!, access: 'rw' }, 1));
+        expect(write.message).toBe('slave 2 answered exception 11 (gateway target device failed to respond)');
+        await peer.unreachable(2, false);
+        // (The peer executes a request before it swaps the answer for the exception: restore the value.)
+        await peer.set(2, 'hr', 0, [22]);
+        await eventually(async () => (await driver.readGroup(group)).values.v === 22, 'slave 2 back after the pause', 5000, 50);
+        expect(driver.details?.()).toMatchObject({ backedOffSlaves: [] });
+      } finally {
+        await peer.unreachable(2, false);
+      }
+    });
+
     it('keeps publishing after the server stops and comes back: the driver recovers by itself', async () => {
       await peer.set(1, 'hr', 10, [1234]);
       const device = modbusDevice(peer, 'restart', [{ name: 'g', intervalMs: 100, tags: [{ name: 'v', address: '1!400011', type: 'uint16' }] }], {
