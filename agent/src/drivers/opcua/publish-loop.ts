@@ -1,7 +1,7 @@
 import type { NotificationMessage, PublishResponse } from 'node-opcua-client';
 import type { OpcUaConnection } from './connection.js';
 import type { OpcUa } from './opcua-lib.js';
-import { Status, statusCodeOf } from './status-codes.js';
+import { describeStatus, Status, statusCodeOf } from './status-codes.js';
 
 export interface PublishHandler {
   /** A NotificationMessage with data, or a keep-alive (no notificationData) of a subscription. */
@@ -123,7 +123,8 @@ export class PublishLoop {
     if (!this.running) return;
     // The acknowledgements did not reach the server (or were not processed): send them again.
     if (acks.length > 0) this.acks.unshift(...acks);
-    switch (statusOf(err, response, this.ua)) {
+    const status = statusOf(err, response, this.ua);
+    switch (status) {
       case Status.BadNoSubscription:
         // Nothing to publish yet; configure() restarts the loop once a subscription exists.
         this.idle = true;
@@ -138,14 +139,14 @@ export class PublishLoop {
       case Status.BadSessionNotActivated:
       case Status.BadSecureChannelIdInvalid:
         this.running = false;
-        this.onSessionInvalid(`Publish failed: ${err.message}`);
+        this.onSessionInvalid(`the server no longer knows the session (${describeStatus(status)})`);
         return;
       default:
         // A broken channel fails every request at once; stop and leave it to the connection.
         if (this.conn.isLost) this.running = false;
         else if (/BadConnectionClosed|Invalid Channel|closed/i.test(err.message)) {
           this.running = false;
-          this.onSessionInvalid(`Publish failed: ${err.message}`);
+          this.onSessionInvalid(`Publish failed: ${err.message.trim()}`);
         }
     }
   }

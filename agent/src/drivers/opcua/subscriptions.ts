@@ -466,10 +466,19 @@ export class SubscriptionManager {
     }
   }
 
-  /** BadTimeout: the server closed the subscription; GoodSubscriptionTransferred: another session took it. */
+  /**
+   * BadTimeout: the server closed the subscription; it is created again. GoodSubscriptionTransferred
+   * belongs to the session a subscription was taken from (OPC 10000-4 §5.13.7), but some servers
+   * (node-opcua among them) let it reach the session that took it — ours, after a reconnection —
+   * so it is not acted on: a subscription really taken by someone else goes silent, and the
+   * silence check recreates it.
+   */
   private onStatusChange(sub: GroupSubscription, status: number): void {
     const code = statusCodeOf(status);
-    if (code !== Status.BadTimeout && code !== Status.GoodSubscriptionTransferred) return;
+    if (code !== Status.BadTimeout) {
+      this.opts.log.debug({ group: sub.group.name, status: describeStatus(status) }, 'OPC UA subscription status change');
+      return;
+    }
     this.opts.log.warn({ group: sub.group.name, status: describeStatus(status) }, 'the server ended an OPC UA subscription; creating it again');
     this.totals.recreated++;
     this.forget(sub, false);
