@@ -112,6 +112,7 @@ interface ModbusSerialError {
 abstract class ClientConnection implements ModbusConnection {
   private closeListener: ((reason: string) => void) | undefined;
   private closed = false;
+  private dropReason: string | undefined;
   protected lastError: string | undefined;
 
   constructor(
@@ -130,11 +131,14 @@ abstract class ClientConnection implements ModbusConnection {
 
   onClose(listener: (reason: string) => void): void {
     this.closeListener = listener;
+    // Dropped before anyone listened (the socket closed right after it opened): say so now.
+    if (this.dropReason !== undefined) listener(this.dropReason);
   }
 
   protected dropped(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropReason = reason;
     this.closeListener?.(reason);
   }
 
@@ -155,7 +159,10 @@ abstract class ClientConnection implements ModbusConnection {
   send(slave: number, request: ModbusRequest): Promise<ModbusReply> {
     return new Promise<ModbusReply>((resolve, reject) => {
       if (this.closed || !this.client.isOpen) {
-        reject(new ModbusConnectionError(this.lastError ? `not connected: ${this.lastError}` : 'not connected'));
+        const reason = this.lastError ? `not connected: ${this.lastError}` : 'not connected';
+        // The port closed without our hearing of it: let the transport reconnect.
+        this.dropped(reason);
+        reject(new ModbusConnectionError(reason));
         return;
       }
       const done = (err: unknown, data: unknown): void => {
@@ -212,6 +219,7 @@ class SocketClientConnection extends ClientConnection {
       this.lastError = errorMessage(err);
     });
     socket.once('close', () => this.dropped(this.lastError ? `connection lost: ${this.lastError}` : 'connection closed by the device'));
+    if (socket.destroyed) this.dropped('connection closed by the device');
   }
 
   protected async shut(): Promise<void> {
