@@ -175,6 +175,15 @@ export function modbusSuite(mode: ModbusPeerMode): void {
         const err = await refusal(driver.writeTag(group, tag(name), 1));
         expect({ name, code: err.code, message: err.message }).toEqual({ name, code: 'TAG_NOT_WRITABLE', message: `tag '${name}' is read-only (access 'r')` });
       }
+      // Even a tag that claims rw (a document that skipped the plane's checks) cannot write there.
+      for (const [address, type, why] of [
+        ['1!100001', 'bool', 'discrete inputs are read only'],
+        ['1!300001', 'uint16', 'input registers are read only; use a holding register (area 4) to write'],
+        ['1!400301.3', 'bit', 'a bit inside a register is read only (writing it would overwrite the other 15 bits)'],
+      ] as const) {
+        const err = await refusal(driver.writeTag(group, { name: 'forced', address, type, access: 'rw' }, 1));
+        expect({ address, code: err.code, message: err.message }).toEqual({ address, code: 'TAG_NOT_WRITABLE', message: `tag 'forced' (${address}): ${why}` });
+      }
       const range = await refusal(driver.writeTag(group, tag('sp'), 70_000));
       expect(range.code).toBe('VALIDATION_FAILED');
       expect(range.message).toBe("70000 is out of range for tag 'sp' (int16: -32768 to 32767)");
