@@ -20,6 +20,15 @@ import {
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../control-plane/src/embedded/broker/index.js';
 import { CertificateAuthority } from '../../../control-plane/src/pki/certificate-authority.js';
 import { createLogger, generateKeyAndCsr, readStatusFile, saveIdentity, startAgent, statePaths, type RunningAgent } from '../../../agent/src/index.js';
+import { DriverRegistry } from '../../../agent/src/drivers/registry.js';
+import { SimulatorDriver } from '../../../agent/src/drivers/simulator/simulator-driver.js';
+
+/** An agent build with the simulator only, so a Modbus device is a driver it does not include. */
+const simulatorOnly = (): DriverRegistry =>
+  new DriverRegistry().register('simulator', (device) => {
+    if (device.driver !== 'simulator') throw new Error('simulator factory called for another driver');
+    return new SimulatorDriver(device);
+  });
 
 /**
  * The agent against the real embedded fleet broker (aedes, mTLS, the fleet's topic rules), with
@@ -138,7 +147,7 @@ afterAll(async () => {
 
 describe('agent control channel', () => {
   it('connects with mTLS, announces presence and reports its initial state', async () => {
-    agent = await startAgent({ stateDir, logger: createLogger('silent'), statusIntervalMs: 200 });
+    agent = await startAgent({ stateDir, logger: createLogger('silent'), statusIntervalMs: 200, drivers: simulatorOnly() });
     expect(agent.agentId).toBe(agentId);
     const presence = await waitFor('presence online', () => received.find((m) => m.topic === topics.presence(agentId)));
     expect(PresenceMessageSchema.parse(JSON.parse(presence.payload)).status).toBe('online');
@@ -181,7 +190,7 @@ describe('agent control channel', () => {
     expect(state.error?.code).toBe('CONFIG_DIGEST_MISMATCH');
   });
 
-  it('fails a config with an unavailable driver and keeps polling the old one', async () => {
+  it('fails a config with a driver this build does not include, and keeps polling the old one', async () => {
     const withPlc = structuredClone(goodConfig);
     withPlc.devices = [...(withPlc.devices ?? []), { name: 'plc', driver: 'modbus-tcp', settings: { host: '127.0.0.1' }, groups: [] }];
     const mark = publishConfig(4, withPlc);
@@ -216,7 +225,7 @@ describe('agent control channel', () => {
     expect(JSON.parse(offline.payload).status).toBe('offline');
 
     await broker.close();
-    agent = await startAgent({ stateDir, logger: createLogger('silent'), statusIntervalMs: 100 });
+    agent = await startAgent({ stateDir, logger: createLogger('silent'), statusIntervalMs: 100, drivers: simulatorOnly() });
     const status = await waitFor('status.json with polls from the disk config', () => {
       const s = readStatusFileSync();
       return s;

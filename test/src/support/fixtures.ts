@@ -14,8 +14,11 @@ export interface SimulatorConfigOptions {
   fastMs?: number;
   /** Adds a `humidity` tag (random 30–60) to the fast group. */
   extraTag?: boolean;
-  /** Adds a Modbus TCP device, which today's agent cannot run (DRIVER_UNAVAILABLE). */
-  modbus?: boolean;
+  /**
+   * Adds a Sparkplug B sink `cloud`, a kind the agent does not include yet, so the apply fails
+   * with DRIVER_UNAVAILABLE (for tests of a failed apply).
+   */
+  unavailableSink?: boolean;
   /** The `slow` group with a writable `setpoint` (default true). */
   slowGroup?: boolean;
   /** An MQTT sink `fleet` publishing the fast group (default true). */
@@ -43,8 +46,10 @@ export function simulatorConfig(opts: SimulatorConfigOptions = {}): AgentConfigI
           ...(opts.slowGroup === false ? [] : [{ name: 'slow', intervalMs: 1000, tags: [{ name: 'setpoint', address: 'memory(initial=21.5)', type: 'float64' as const, access: 'rw' as const }] }]),
         ],
       },
-      ...(opts.modbus ? [{ name: 'press-1', driver: 'modbus-tcp' as const, settings: { host: '127.0.0.1', port: 1502 }, groups: [] }] : []),
     ],
-    northbound: opts.sink === false ? [] : [{ name: 'fleet', kind: 'mqtt', subscriptions: [{ device: 'sim', group: 'fast' }] }],
+    northbound: [
+      ...(opts.sink === false ? [] : [{ name: 'fleet', kind: 'mqtt' as const, subscriptions: [{ device: 'sim', group: 'fast' }] }]),
+      ...(opts.unavailableSink ? [{ name: 'cloud', kind: 'sparkplug-b' as const, subscriptions: [{ device: 'sim', group: 'fast' }] }] : []),
+    ],
   };
 }
