@@ -98,12 +98,14 @@ const INT_RANGES: Partial<Record<TagType, [number, number]>> = {
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
-/** Shapes a simulated number into the tag's type: bool/bit → value > 0, integers rounded and clamped. */
+/**
+ * Shapes a simulated number into the tag's type: bool → value > 0 as true/false, bit → 0/1 (as
+ * Neuron's BIT and the Modbus driver), integers rounded and clamped.
+ */
 export function coerceToType(type: TagType, value: TagValue): TagValue {
   if (type === 'bool' || type === 'bit') {
-    if (typeof value === 'boolean') return value;
-    if (typeof value === 'number') return value > 0;
-    return Boolean(value);
+    const on = typeof value === 'number' ? value > 0 : Boolean(value);
+    return type === 'bit' ? (on ? 1 : 0) : on;
   }
   if (typeof value !== 'number') return value;
   if (type === 'float32') return Math.fround(value);

@@ -40,6 +40,9 @@ describe('simulator points', () => {
   it('coerces to the tag type', () => {
     expect(coerceToType('bool', 0.5)).toBe(true);
     expect(coerceToType('bool', -1)).toBe(false);
+    expect(coerceToType('bit', 0.5)).toBe(1);
+    expect(coerceToType('bit', true)).toBe(1);
+    expect(coerceToType('bit', false)).toBe(0);
     expect(coerceToType('int16', 40_000.4)).toBe(32_767);
     expect(coerceToType('uint16', -3)).toBe(0);
     expect(coerceToType('int32', 2.6)).toBe(3);
