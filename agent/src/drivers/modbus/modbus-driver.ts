@@ -142,6 +142,7 @@ export class ModbusDriver implements WritableDriver {
       errors,
       timeouts,
       lastRoundTripMs,
+      nextConnectAttemptInMs: this.transport.nextAttemptInMs(),
       planRequestsPerCycle,
       backedOffSlaves: this.health.backedOff(),
       refusedRanges: this.memory.describe(),

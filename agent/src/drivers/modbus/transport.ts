@@ -69,11 +69,19 @@ export class ModbusTransport {
     return this.status;
   }
 
-  /** Why the link is not up, with when it is tried next; null when connected. */
+  /**
+   * Why the link is not up; null when connected. Kept stable while the cause is the same (the
+   * reported state is republished when it changes), so the retry time is in `nextAttemptInMs`.
+   */
   lastError(): string | null {
     if (this.status === 'connected' || this.connError === null) return null;
-    const wait = this.nextAttemptAt - Date.now();
-    return wait > 0 ? `${this.connError}; next attempt in ${formatDelay(wait)}` : this.connError;
+    return this.connError;
+  }
+
+  /** How long until the next connection attempt, or null when none is scheduled. */
+  nextAttemptInMs(): number | null {
+    if (this.status === 'connected' || this.connError === null) return null;
+    return Math.max(0, this.nextAttemptAt - Date.now());
   }
 
   /** Begins connecting; never waits for the device. */
@@ -265,8 +273,4 @@ export class ModbusTransport {
     this.nextAttemptAt = Date.now() + delay;
     await sleep(delay, signal).catch(() => undefined);
   }
-}
-
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`;
 }
