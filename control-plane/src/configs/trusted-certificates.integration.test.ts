@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ConfigMessageSchema, configDigest, topics, type AgentConfig, type ConfigMessage } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../app/create-control-plane.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../embedded/broker/index.js';
-import { loadOrCreateCertificateAuthority } from '../pki/ca-store.js';
+import type { EmbeddedBroker } from '../embedded/broker/index.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { makeCsr } from '../testing/csr.js';
 import { eventually } from '../testing/eventually.js';
 import { apiClient } from '../testing/http.js';
-import { login, startTestPlane } from '../testing/plane.js';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
+import type { login } from '../testing/plane.js';
+import { startPlaneWithBroker, type PlaneWithBroker } from '../testing/plane-with-broker.js';
 
 type Api = Awaited<ReturnType<typeof login>>;
 interface RevisionView { agentId: string; revision: number; sha256: string; document: AgentConfig; author: string; comment: string | null }
@@ -40,7 +38,7 @@ const trustedOf = (doc: AgentConfig, device: string): string[] => {
  * from the desired one under the agent's lock, published to the agent.
  */
 describe('trusted server certificates', () => {
-  let db: TestDatabase;
+  let env: PlaneWithBroker | undefined;
   let ca: CertificateAuthority;
   let broker: EmbeddedBroker;
   let plane: ControlPlane;
@@ -62,21 +60,12 @@ describe('trusted server certificates', () => {
   const desired = async (agentId: string) => (await api<RevisionView>('GET', `/api/v1/agents/${agentId}/config`)).body;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const masterKey = randomBytes(32);
-    ca = await loadOrCreateCertificateAuthority(db.url, masterKey);
-    const server = await ca.issueServerCertificate('edgefleet-broker', ['localhost', '127.0.0.1'], 30);
-    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', tls: { keyPem: server.keyPem, certPem: server.certPem, caPem: [ca.certPem] } });
-    plane = await startTestPlane(db.url, { masterKey, broker: { url: broker.url, sharedSubscriptions: false } });
-    api = await login(plane);
-    fleetId = (await api<{ id: string }[]>('GET', '/api/v1/fleets')).body[0]!.id;
-    await eventually(async () => expect((await apiClient(plane.url)('GET', '/api/v1/health')).body).toMatchObject({ broker: 'connected' }));
+    env = await startPlaneWithBroker();
+    ({ ca, broker, plane, api, fleetId } = env);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    await plane?.close();
-    await broker?.close();
-    await db?.drop();
+    await env?.close();
   });
 
   it('trusts a fingerprint in a new revision authored by the user, normalised, and only once', async () => {

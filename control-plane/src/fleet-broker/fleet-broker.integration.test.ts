@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { CommandRequestSchema, ConfigMessageSchema, configDigest, topics, type ConfigMessage, type StateMessage } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../app/create-control-plane.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../embedded/broker/index.js';
-import { loadOrCreateCertificateAuthority } from '../pki/ca-store.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { makeCsr } from '../testing/csr.js';
 import { eventually } from '../testing/eventually.js';
 import { apiClient } from '../testing/http.js';
-import { login, startTestPlane } from '../testing/plane.js';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
+import type { login } from '../testing/plane.js';
+import { startPlaneWithBroker, type PlaneWithBroker } from '../testing/plane-with-broker.js';
 
 type Api = Awaited<ReturnType<typeof login>>;
 interface Enrolled { agentId: string; certificate: string; keyPem: string }
@@ -22,7 +20,7 @@ function state(over: Partial<StateMessage>): StateMessage {
 }
 
 describe('fleet broker service (embedded broker, mutual TLS)', () => {
-  let db: TestDatabase;
+  let env: PlaneWithBroker | undefined;
   let ca: CertificateAuthority;
   let broker: EmbeddedBroker;
   let plane: ControlPlane;
@@ -74,21 +72,12 @@ describe('fleet broker service (embedded broker, mutual TLS)', () => {
   const view = async (id: string) => (await api<Record<string, unknown>>('GET', `/api/v1/agents/${id}`)).body;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const masterKey = randomBytes(32);
-    ca = await loadOrCreateCertificateAuthority(db.url, masterKey);
-    const server = await ca.issueServerCertificate('edgefleet-broker', ['localhost', '127.0.0.1'], 30);
-    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', tls: { keyPem: server.keyPem, certPem: server.certPem, caPem: [ca.certPem] } });
-    plane = await startTestPlane(db.url, { masterKey, broker: { url: broker.url, sharedSubscriptions: false } });
-    api = await login(plane);
-    fleetId = (await api<{ id: string }[]>('GET', '/api/v1/fleets')).body[0]!.id;
-    await eventually(async () => expect((await apiClient(plane.url)('GET', '/api/v1/health')).body).toMatchObject({ broker: 'connected' }));
+    env = await startPlaneWithBroker();
+    ({ ca, broker, plane, api, fleetId } = env);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    await plane?.close();
-    await broker?.close();
-    await db?.drop();
+    await env?.close();
   });
 
   it('publishes each new revision retained, and the agent receives it', async () => {

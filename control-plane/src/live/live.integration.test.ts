@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { CommandRequestSchema, topics, type CommandRequest } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../app/create-control-plane.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../embedded/broker/index.js';
-import { loadOrCreateCertificateAuthority } from '../pki/ca-store.js';
+import type { EmbeddedBroker } from '../embedded/broker/index.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { makeCsr } from '../testing/csr.js';
 import { eventually } from '../testing/eventually.js';
 import { apiClient } from '../testing/http.js';
-import { login, startTestPlane } from '../testing/plane.js';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
+import type { login } from '../testing/plane.js';
+import { startPlaneWithBroker, type PlaneWithBroker } from '../testing/plane-with-broker.js';
 import { COMMAND_TIMEOUTS } from './command-timeouts.js';
 
 type Api = Awaited<ReturnType<typeof login>>;
@@ -32,7 +30,7 @@ const opcuaDevice = { name: 'oven', driver: 'opcua', settings: { endpointUrl: 'o
  * agent: it sees exactly what the plane sends and answers as it likes (or not at all).
  */
 describe('live command routes', () => {
-  let db: TestDatabase;
+  let env: PlaneWithBroker | undefined;
   let ca: CertificateAuthority;
   let broker: EmbeddedBroker;
   let plane: ControlPlane;
@@ -97,21 +95,12 @@ describe('live command routes', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const masterKey = randomBytes(32);
-    ca = await loadOrCreateCertificateAuthority(db.url, masterKey);
-    const server = await ca.issueServerCertificate('edgefleet-broker', ['localhost', '127.0.0.1'], 30);
-    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', tls: { keyPem: server.keyPem, certPem: server.certPem, caPem: [ca.certPem] } });
-    plane = await startTestPlane(db.url, { masterKey, broker: { url: broker.url, sharedSubscriptions: false } });
-    api = await login(plane);
-    fleetId = (await api<{ id: string }[]>('GET', '/api/v1/fleets')).body[0]!.id;
-    await eventually(async () => expect((await apiClient(plane.url)('GET', '/api/v1/health')).body).toMatchObject({ broker: 'connected' }));
+    env = await startPlaneWithBroker();
+    ({ ca, broker, plane, api, fleetId } = env);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    await plane?.close();
-    await broker?.close();
-    await db?.drop();
+    await env?.close();
   });
 
   it('sends each route as its command, with the validated body as arguments, and returns the result', async () => {
