@@ -40,15 +40,24 @@ describe('notification batching', () => {
     expect(out[0]).toEqual({ read: { values: { count: 7 }, errors: {} }, timestamp: 4000 });
   });
 
-  it('splits a publish holding several changes of one tag, keeping their order', () => {
+  it('puts the k-th change of each tag in the k-th delivery, keeping every change and its order', () => {
     const { out, deliver } = collect();
     const b = new NotificationBatcher(tags, deliver);
-    b.onDataChange([item(0, dv(B.Double, 1, 100)), item(2, dv(B.Boolean, false, 100)), item(0, dv(B.Double, 2, 200)), item(0, dv(B.Double, 3, 300))]);
+    // As servers order a publish: each item's queued values together.
+    b.onDataChange([
+      item(0, dv(B.Double, 1, 100)),
+      item(0, dv(B.Double, 2, 200)),
+      item(0, dv(B.Double, 3, 300)),
+      item(1, dv(B.UInt64, [0, 10], 150)),
+      item(1, dv(B.UInt64, [0, 11], 250)),
+      item(2, dv(B.Boolean, false, 100)),
+    ]);
     expect(out.map((o) => [o.read.values, o.timestamp])).toEqual([
-      [{ speed: 1, running: false }, 100],
-      [{ speed: 2 }, 200],
+      [{ speed: 1, count: 10, running: false }, 150],
+      [{ speed: 2, count: 11 }, 250],
       [{ speed: 3 }, 300],
     ]);
+    expect(b.deliveries).toBe(3);
     // The next publish starts clean.
     b.onDataChange([item(0, dv(B.Double, 4, 400)), item(2, dv(B.Boolean, true, 400))]);
     expect(out[3]!.read.values).toEqual({ speed: 4, running: true });

@@ -23,26 +23,33 @@ export interface BatchTag {
 
 export type Deliver = (read: GroupRead, timestamp: number) => void;
 
+interface Batch {
+  values: Record<string, TagValue>;
+  errors: Record<string, number>;
+  newest: number;
+}
+
 /**
  * Turns the notifications of one subscription into deliveries for its group: one delivery per
  * publish, holding only the tags that changed, stamped with the server's time of the newest
- * value. A tag reported twice in one publish (its queue held several changes) closes the current
- * delivery and opens the next, so no change is overwritten and their order is kept.
+ * value in it. A publish can hold several changes of one tag (its queue kept the changes made
+ * while the publish was delayed): the k-th change of each tag goes in the k-th delivery, so no
+ * change is overwritten, each tag's changes arrive in order, and a publish makes as many
+ * deliveries as the most-changed tag has changes — not one per repeated tag.
  *
- * Client handles are the tags' indexes in the group. The duplicate check uses a stamp per tag,
- * not a Set per publish: nothing is allocated per notification beyond the value itself.
+ * Client handles are the tags' indexes in the group. Occurrences are counted in typed arrays
+ * stamped per publish: nothing is allocated per notification beyond the value itself.
  */
 export class NotificationBatcher {
   notifications = 0;
   deliveries = 0;
   /** Notifications whose value could not be read as the tag's type (reported as READ_FAILURE). */
   conversionFailures = 0;
+  /** The publish each tag was last seen in, and how often it was seen in it. */
   private readonly stamps: Uint32Array;
-  private serial = 1;
-  private values: Record<string, TagValue> = {};
-  private errors: Record<string, number> = {};
-  private count = 0;
-  private newest = 0;
+  private readonly seen: Uint32Array;
+  private serial = 0;
+  private batches: Batch[] = [];
 
   constructor(
     private readonly tags: readonly BatchTag[],
@@ -50,38 +57,63 @@ export class NotificationBatcher {
     private readonly now: () => number = Date.now,
   ) {
     this.stamps = new Uint32Array(tags.length);
+    this.seen = new Uint32Array(tags.length);
+  }
+
+  private batch(k: number): Batch {
+    let b = this.batches[k];
+    if (!b) {
+      b = { values: {}, errors: {}, newest: 0 };
+      this.batches[k] = b;
+    }
+    return b;
   }
 
   /** Handles one DataChangeNotification's items, then delivers what they changed. */
   onDataChange(items: ArrayLike<MonitoredItemNotificationLike>, publishTime?: Date | null): void {
+    // 2^32 publishes wrap the serial; 0 is the stamps' initial value, so skip it.
+    this.serial = this.serial === 0xffff_ffff ? 1 : this.serial + 1;
+    if (this.serial === 1) this.stamps.fill(0);
+    const serial = this.serial;
+    let used = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const handle = item.clientHandle;
       const tag = this.tags[handle];
       if (tag === undefined) continue;
-      if (this.stamps[handle] === this.serial) this.flush(publishTime);
-      this.stamps[handle] = this.serial;
+      let k = 0;
+      if (this.stamps[handle] === serial) k = this.seen[handle]!;
+      else this.stamps[handle] = serial;
+      this.seen[handle] = k + 1;
+      const batch = this.batch(k);
+      if (k >= used) used = k + 1;
       this.notifications++;
-      this.count++;
       const dv = item.value;
       const ts = (dv.sourceTimestamp ?? dv.serverTimestamp)?.getTime();
-      if (ts !== undefined && ts > this.newest) this.newest = ts;
+      if (ts !== undefined && ts > batch.newest) batch.newest = ts;
       const status = dv.statusCode ? dv.statusCode.value : 0;
       const err = status === 0 ? undefined : tagErrorForStatus(status);
       if (err !== undefined) {
-        this.errors[tag.name] = err;
+        batch.errors[tag.name] = err;
         continue;
       }
       const variant = dv.value;
       const value = variant ? decodeValue(tag.type, variant.dataType, variant.arrayType, variant.value) : undefined;
       if (value === undefined) {
         this.conversionFailures++;
-        this.errors[tag.name] = TagErrorNumber.READ_FAILURE;
+        batch.errors[tag.name] = TagErrorNumber.READ_FAILURE;
       } else {
-        this.values[tag.name] = value;
+        batch.values[tag.name] = value;
       }
     }
-    this.flush(publishTime);
+    const batches = this.batches;
+    this.batches = [];
+    for (let k = 0; k < used; k++) {
+      const b = batches[k]!;
+      const timestamp = b.newest > 0 ? b.newest : (publishTime?.getTime() ?? this.now());
+      this.deliveries++;
+      this.deliver({ values: b.values, errors: b.errors }, timestamp);
+    }
   }
 
   /** Reports tags that cannot be monitored at all (unknown node, refused item) as errors. */
@@ -95,20 +127,5 @@ export class NotificationBatcher {
   deliverRead(read: GroupRead): void {
     this.deliveries++;
     this.deliver(read, this.now());
-  }
-
-  private flush(publishTime?: Date | null): void {
-    if (this.count === 0) return;
-    const timestamp = this.newest > 0 ? this.newest : (publishTime?.getTime() ?? this.now());
-    const read: GroupRead = { values: this.values, errors: this.errors };
-    this.values = {};
-    this.errors = {};
-    this.count = 0;
-    this.newest = 0;
-    // 2^32 publishes wrap the serial; 0 is the stamps' initial value, so skip it.
-    this.serial = this.serial === 0xffff_ffff ? 1 : this.serial + 1;
-    if (this.serial === 1) this.stamps.fill(0);
-    this.deliveries++;
-    this.deliver(read, timestamp);
   }
 }

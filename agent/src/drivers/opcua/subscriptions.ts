@@ -63,6 +63,8 @@ export interface SubscriptionStats {
   republished: number;
   lostMessages: number;
   sequenceGaps: number;
+  /** Publish requests the loop keeps waiting at the server now. */
+  publishRequestsInFlight: number;
 }
 
 export interface SubscriptionManagerOptions {
@@ -189,6 +191,7 @@ export class SubscriptionManager {
       republished: this.totals.republished,
       lostMessages: this.totals.lostMessages,
       sequenceGaps: this.totals.sequenceGaps,
+      publishRequestsInFlight: this.loop?.target ?? 0,
     };
   }
 
@@ -318,6 +321,7 @@ export class SubscriptionManager {
       const subscriptionId = created.subscriptionId;
       sub.subscriptionId = subscriptionId;
       sub.lastSequence = 0;
+      sub.monitoredItems = 0;
       sub.keepAliveMs = created.revisedPublishingInterval * created.revisedMaxKeepAliveCount;
       sub.lastMessageAt = Date.now();
       this.byId.set(subscriptionId, sub);
@@ -390,6 +394,7 @@ export class SubscriptionManager {
       }
       sub.monitoredItems = ok;
       sub.failedItems = Object.keys(errors).length;
+      this.reconfigure();
       sub.attempts = 0;
       this.lastError = null;
       sub.batcher.deliverErrors(errors);
@@ -407,12 +412,14 @@ export class SubscriptionManager {
 
   private reconfigure(): void {
     let count = 0;
+    let items = 0;
     let longest = 0;
     for (const s of this.byId.values()) {
       count++;
+      items += s.monitoredItems;
       longest = Math.max(longest, s.keepAliveMs);
     }
-    this.loop?.configure(count, longest);
+    this.loop?.configure(count, items, longest);
   }
 
   private tick(): void {
