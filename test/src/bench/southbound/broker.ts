@@ -1,7 +1,7 @@
 import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startChild, type Child } from './children.js';
+import { registerTempDir, startChild, type Child } from './children.js';
 import { canConnect, freePort } from './net.js';
 
 const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
@@ -29,6 +29,7 @@ export async function startFleetBroker(ca: ServerCertificateIssuer): Promise<Fle
   });
   const host = '127.0.0.1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgefleet-bench-mosquitto-'));
+  registerTempDir(dir);
   // Started as root, Mosquitto drops to the `mosquitto` user, which must read its files.
   await chmod(dir, 0o755);
   const write = async (name: string, text: string) => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import readline from 'node:readline';
 
 /**
@@ -30,6 +31,18 @@ process.once('exit', () => {
 
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...running].map((c) => c.stop()));
+}
+
+const tempDirs = new Set<string>();
+
+/** A temp dir to remove when the bench ends, however it ends (see `removeTempDirs`). */
+export function registerTempDir(dir: string): void {
+  tempDirs.add(dir);
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 
 export function startChild(name: string, command: string, args: string[], options: SpawnOptions & { keepStdin?: boolean } = {}): Child {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { percentile, round } from '../stats.js';
 import { startChild } from './children.js';
 import { startModbusPeer } from './modbus-peer.js';
+import { cpuSeconds } from './proc-stats.js';
 import type { WorkerResult } from './modbus-worker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,8 +33,8 @@ interface ModeSummary {
 export interface LimitResult {
   server: { kind: string; note: string };
   placement: string;
-  raw: ModeSummary & { requestsPerSecond: number; registersPerRequest: number };
-  driver: (ModeSummary & { ratioToRaw: number; ratioEach: number[]; details?: Record<string, unknown> }) | { unavailable: string };
+  raw: ModeSummary & { requestsPerSecond: number; registersPerRequest: number; clientCpuMicrosPerRequest: number; serverCpuMicrosPerRequest: number };
+  driver: (ModeSummary & { ratioToRaw: number; ratioEach: number[]; cpuEfficiencyToRaw: number; details?: Record<string, unknown> }) | { unavailable: string };
   runner: (ModeSummary & { ratioToRaw: number; tags: number; intervalMs: number; cyclesPerSecond: number; skippedCycles: number }) | { unavailable: string };
 }
 
@@ -77,7 +78,11 @@ export async function runLimit(opts: LimitOptions): Promise<LimitResult> {
       : 'unpinned (no taskset or BENCH_PIN=0)';
   opts.log(`modbus server: ${peer.note}, port ${peer.ports[0]}; ${placement}`);
   const port = String(peer.ports[0]);
+  // The server's CPU per request, over the raw runs: shows it is not what limits the client.
+  const serverCost = { cpu: 0, requests: 0 };
   const work = async (mode: 'raw' | 'driver' | 'runner'): Promise<WorkerResult> => {
+    const cpu0 = await cpuSeconds(peer.pid);
+    const req0 = await peer.requests();
     const tags = mode === 'runner' ? opts.runnerTags : opts.tags;
     const nodeArgs = opts.cpuProfDir && mode !== 'raw' ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=modbus-${mode}-${Date.now()}.cpuprofile`] : [];
     const args = [...nodeArgs, path.join(here, 'modbus-worker.js'), '--mode', mode, '--port', port, '--tags', String(tags), '--seconds', String(opts.seconds)];
@@ -86,6 +91,10 @@ export async function runLimit(opts: LimitOptions): Promise<LimitResult> {
       const result = await child.waitForJson((m) => m.result as WorkerResult | undefined, opts.seconds * 1000 + 60_000, `the ${mode} result`);
       // It exits by itself (writing its CPU profile, if asked); stop() is only the backstop.
       await Promise.race([child.exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
+      if (mode === 'raw') {
+        serverCost.cpu += (await cpuSeconds(peer.pid)) - cpu0;
+        serverCost.requests += (await peer.requests()) - req0;
+      }
       return result;
     } finally {
       await child.stop();
@@ -122,6 +131,8 @@ export async function runLimit(opts: LimitOptions): Promise<LimitResult> {
         ...rawSummary,
         requestsPerSecond: Math.round(percentile(raw.map((r) => (r.requests ?? 0) / r.seconds), 50)),
         registersPerRequest: 125,
+        clientCpuMicrosPerRequest: round(percentile(raw.map((r) => (r.cpuSeconds * 1e6) / Math.max(1, r.requests ?? 0)), 50), 1),
+        serverCpuMicrosPerRequest: round((serverCost.cpu * 1e6) / Math.max(1, serverCost.requests), 1),
       },
       driver: driverUnavailable ? { unavailable: driverUnavailable } : { unavailable: 'not measured' },
       runner: driverUnavailable ? { unavailable: driverUnavailable } : { unavailable: 'not measured' },
@@ -131,7 +142,10 @@ export async function runLimit(opts: LimitOptions): Promise<LimitResult> {
       // Paired ratios (driver over the raw run just before it) show how much of the spread is the machine.
       const ratioEach = driver.map((d, i) => round(d.registers / d.seconds / ((raw[i] as WorkerResult).registers / (raw[i] as WorkerResult).seconds), 3));
       const details = driver.at(-1)?.details;
-      result.driver = { ...s, ratioToRaw: round(s.registersPerSecond / rawRate, 3), ratioEach, ...(details ? { details } : {}) };
+      // CPU per register, raw over driver: what the ratio would be if both were CPU-bound; much
+      // less sensitive to a busy machine than throughput, since waiting costs no CPU.
+      const cpuEfficiencyToRaw = round(rawSummary.cpuNsPerRegister / s.cpuNsPerRegister, 3);
+      result.driver = { ...s, ratioToRaw: round(s.registersPerSecond / rawRate, 3), ratioEach, cpuEfficiencyToRaw, ...(details ? { details } : {}) };
     }
     if (runner.length > 0) {
       const s = summarise(runner);

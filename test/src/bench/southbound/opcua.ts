@@ -52,7 +52,7 @@ export type OpcUaResult =
       server: { cpuPercent: number; ticksLate: number };
       broker: { cpuPercent: number };
       machineCpuPercent: number;
-      heartbeat: { sinkPublished: number; sinkDropped: number; sinkErrors: number; lastError: string | null } | null;
+      heartbeat: { sinkPublished: number; sinkDropped: number; sinkErrors: number; lastError: string | null; driverDetails: Record<string, unknown> | null } | null;
     };
 
 async function serverStats(server: Child): Promise<ServerStats> {
@@ -175,6 +175,7 @@ export async function runOpcUa(opts: OpcUaOptions): Promise<OpcUaResult> {
               sinkDropped: heartbeat.sinks.reduce((n, s) => n + s.dropped, 0),
               sinkErrors: heartbeat.sinks.reduce((n, s) => n + s.errors, 0),
               lastError: heartbeat.devices[0]?.lastError ?? null,
+              driverDetails: heartbeat.devices[0]?.details ?? null,
             }
           : null,
       };
