@@ -100,6 +100,22 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     expect(details.notificationsReceived as number).toBeGreaterThan(10);
   });
 
+  it('replaces the subscription of a group subscribed again, leaving none behind on the server', async () => {
+    const before = peer.subscriptionCount;
+    const first = new Deliveries();
+    const second = new Deliveries();
+    const g = { name: 'again', intervalMs: 100, tags: [{ name: 'counter', address: 'ns=1;s=Dynamic.Counter', type: 'uint32' as const, access: 'r' as const }] };
+    await driver.subscribe(g, first.deliver);
+    await eventually(async () => first.all.length >= 2, 'the first subscription’s data', 5000);
+    expect(peer.subscriptionCount).toBe(before + 1);
+    await driver.subscribe(g, second.deliver);
+    await eventually(async () => second.all.length >= 2, 'the second subscription’s data', 5000);
+    const firstCount = first.all.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(first.all.length).toBe(firstCount);
+    await eventually(async () => peer.subscriptionCount === before + 1, 'the replaced subscription to be deleted', 5000);
+  });
+
   it('reports an absolute deadband to the server: small moves are not delivered', async () => {
     const got = new Deliveries();
     await driver.subscribe({ name: 'deadband', intervalMs: 50, tags: [{ name: 'level', address: 'ns=1;s=Static.Deadband', type: 'float64', access: 'r', deadbandAbs: 5 }] }, got.deliver);

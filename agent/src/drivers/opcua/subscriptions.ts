@@ -212,14 +212,16 @@ export class SubscriptionManager {
     sub.subscriptionId = undefined;
     sub.lastSequence = 0;
     const conn = this.conn;
-    if (deleteOnServer && conn && !conn.isLost) {
-      const timeout = this.opts.settings.requestTimeoutMs;
-      const deleted = new Promise<unknown>((resolve, reject) => conn.session.deleteSubscriptions({ subscriptionIds: [id] }, (err, res) => (err ? reject(err) : resolve(res))));
-      withTimeout(deleted, timeout, 'DeleteSubscriptions').catch((err: unknown) =>
-        this.opts.log.debug({ subscriptionId: id, err: err instanceof Error ? err.message : String(err) }, 'could not delete an OPC UA subscription'),
-      );
-    }
+    if (deleteOnServer && conn) this.deleteOnServer(conn, id);
     this.reconfigure();
+  }
+
+  private deleteOnServer(conn: OpcUaConnection, id: number): void {
+    if (conn.isLost) return;
+    const deleted = new Promise<unknown>((resolve, reject) => conn.session.deleteSubscriptions({ subscriptionIds: [id] }, (err, res) => (err ? reject(err) : resolve(res))));
+    withTimeout(deleted, this.opts.settings.requestTimeoutMs, 'DeleteSubscriptions').catch((err: unknown) =>
+      this.opts.log.debug({ subscriptionId: id, err: err instanceof Error ? err.message : String(err) }, 'could not delete an OPC UA subscription'),
+    );
   }
 
   private async transferAll(conn: OpcUaConnection): Promise<void> {
@@ -317,7 +319,12 @@ export class SubscriptionManager {
         timeout,
         'CreateSubscription',
       );
-      if (this.subs.get(group.name) !== sub || conn.isLost) return;
+      if (conn.isLost) return;
+      if (this.subs.get(group.name) !== sub) {
+        // Subscribed again meanwhile: this one is not wanted any more.
+        this.deleteOnServer(conn, created.subscriptionId);
+        return;
+      }
       const subscriptionId = created.subscriptionId;
       sub.subscriptionId = subscriptionId;
       sub.lastSequence = 0;

@@ -165,11 +165,10 @@ export class ConnectionSupervisor {
       this.current = conn;
       this.untrustedCertificate = undefined;
       this.definitiveError = undefined;
-      const wasDown = this.state !== 'connected';
       this.lastError = null;
       this.connectedSince = Date.now();
       this.setState('connected');
-      if (wasDown) log.info({ endpoint: settings.endpointUrl, security: `${settings.securityMode}/${settings.securityPolicy}` }, 'OPC UA session up');
+      log.info({ endpoint: settings.endpointUrl, security: `${settings.securityMode}/${settings.securityPolicy}`, reconnects: this.reconnects }, 'OPC UA session up');
       this.settleWaiters();
 
       try {

@@ -158,4 +158,9 @@ export class OpcUaPeer {
   get sessionCount(): number {
     return this.server?.currentSessionCount ?? 0;
   }
+
+  /** Subscriptions the server holds now, over all sessions. */
+  get subscriptionCount(): number {
+    return this.server?.currentSubscriptionCount ?? 0;
+  }
 }
