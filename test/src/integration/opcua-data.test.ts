@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TagErrorNumber, type TagValue } from '@edgefleet/protocol';
 import { AgentError } from '../../../agent/src/util/errors.js';
+import { DeviceRunner } from '../../../agent/src/drivers/device-runner.js';
+import type { GroupValues } from '@edgefleet/protocol';
 import type { OpcUaDriver } from '../../../agent/src/drivers/opcua/opcua-driver.js';
 import { eventually } from '../support/eventually.js';
 import { STATIC_VARIABLES } from '../peers/opcua/address-space.js';
@@ -230,6 +232,30 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     // Server-defined and abstract types are named too (ServerStatus is a structure).
     const server = await driver.browse('i=2253');
     expect(server.find((n) => n.displayName === 'ServerStatus')).toMatchObject({ nodeClass: 'Variable', dataType: 'ServerStatusDataType', hasChildren: true });
+  });
+
+  it('runs under the agent’s device runner: subscribed and polled groups publish scaled values', async () => {
+    const runnerDevice = opcuaDevice({ endpointUrl: peer.endpointUrl }, [
+      group('fast', 100, [{ name: 'speed', address: 'ns=1;s=Line1.Machine1.Speed', type: 'float64', scale: 0.5 }]),
+      group('slow', 300, [{ name: 'mode', address: 'ns=1;s=Line1.Machine1.Mode', type: 'int32', offset: 10 }], 'poll'),
+    ]);
+    const published: GroupValues[] = [];
+    const runnerDriver = await harness.start(runnerDevice);
+    const runner = new DeviceRunner(runnerDevice, runnerDriver, (v) => published.push(v), harness.log);
+    await runner.open();
+    runner.run();
+    try {
+      await eventually(async () => published.some((v) => v.group === 'fast') && published.filter((v) => v.group === 'slow').length >= 2, 'both groups', 15_000);
+      const speeds = published.filter((v) => v.group === 'fast' && 'speed' in v.values).map((v) => v.values.speed as number);
+      for (const s of speeds) expect(s).toBeGreaterThanOrEqual(500);
+      expect(published.find((v) => v.group === 'slow' && 'mode' in v.values)?.values).toEqual({ mode: 11 });
+      const stats = runner.stats();
+      expect(stats.link).toBe('connected');
+      expect(stats.polls).toBeGreaterThanOrEqual(2);
+      expect(stats.details).toMatchObject({ session: 'active', subscriptions: 1, monitoredItems: 1 });
+    } finally {
+      await runner.stop();
+    }
   });
 
   it('says what is wrong with a browse it cannot do', async () => {
