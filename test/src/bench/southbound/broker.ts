@@ -2,9 +2,9 @@ import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerTempDir, startChild, type Child } from './children.js';
-import { canConnect, freePort } from './net.js';
+import { canConnect, freePort } from '../../support/ports.js';
+import { MOSQUITTO_ACL, MOSQUITTO_BIN, mosquittoConfig } from '../../support/mosquitto.js';
 
-const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 interface ServerCertificateIssuer {
   certPem: string;
@@ -20,8 +20,8 @@ export interface FleetBroker {
 
 /**
  * The fleet broker as docs/operations/mosquitto.md configures it (mutual TLS, the certificate CN
- * as user name, the fleet ACL, `set_tcp_nodelay true`), on a free port. test/src/support's
- * starter is not used because it loads control-plane sources that only vitest can run.
+ * as user name, the fleet ACL, `set_tcp_nodelay true`), on a free port; its children are
+ * registered for the bench's Ctrl-C clean-up.
  */
 export async function startFleetBroker(ca: ServerCertificateIssuer): Promise<FleetBroker> {
   await access(MOSQUITTO_BIN).catch(() => {
@@ -40,43 +40,10 @@ export async function startFleetBroker(ca: ServerCertificateIssuer): Promise<Fle
   await write('ca.pem', ca.certPem);
   await write('server.pem', server.certPem);
   await write('server.key', server.keyPem);
-  await write(
-    'acl',
-    `user edgefleet-control-plane
-topic readwrite ef/v1/#
-
-pattern read ef/v1/%u/config
-pattern read ef/v1/%u/cmd/+
-pattern write ef/v1/%u/state
-pattern write ef/v1/%u/presence
-pattern write ef/v1/%u/heartbeat
-pattern write ef/v1/%u/reply/+
-pattern write ef/v1/%u/data/#
-`,
-  );
+  await write('acl', MOSQUITTO_ACL);
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort(host);
-    await write(
-      'mosquitto.conf',
-      `per_listener_settings false
-persistence false
-set_tcp_nodelay true
-allow_anonymous false
-acl_file ${path.join(dir, 'acl')}
-log_dest stderr
-log_type error
-log_type warning
-
-listener ${port} ${host}
-protocol mqtt
-cafile ${path.join(dir, 'ca.pem')}
-certfile ${path.join(dir, 'server.pem')}
-keyfile ${path.join(dir, 'server.key')}
-tls_version tlsv1.2
-require_certificate true
-use_identity_as_username true
-`,
-    );
+    await write('mosquitto.conf', mosquittoConfig({ port, host, dir }));
     const child = startChild('mosquitto', MOSQUITTO_BIN, ['-c', path.join(dir, 'mosquitto.conf')], { keepStdin: false });
     const deadline = Date.now() + 10_000;
     let up = false;

@@ -26,7 +26,7 @@ import { DataType, Variant } from 'node-opcua-variant';
 import { MessageSecurityMode, SecurityPolicy } from 'node-opcua-secure-channel';
 import { AccessRestrictionsFlag, allPermissions } from 'node-opcua-data-model';
 import { WellKnownRoles } from 'node-opcua-constants';
-import { freePort } from './net.js';
+import { freePort } from '../../support/ports.js';
 
 const { values: args } = parseArgs({
   options: {
