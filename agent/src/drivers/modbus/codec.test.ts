@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModbusOrder16, ModbusOrder32, ModbusOrder64, TagType } from '@edgefleet/protocol';
-import { decodeBit, decodeRegisters, encodeBit, encodeRegisters, registersToWire, wireToRegisters } from './codec.js';
+import { MODBUS_ORDERS_16, MODBUS_ORDERS_32, MODBUS_ORDERS_64, type ModbusOrder16, type ModbusOrder32, type ModbusOrder64, type TagType } from '@edgefleet/protocol';
+import { bitDecoder, decodeBit, decodeRegisters, encodeBit, encodeRegisters, registersToWire, wireToRegisters, wordDecoder } from './codec.js';
 import { ModbusValueError } from './errors.js';
 import { resolvePoint, type ModbusPoint } from './point.js';
 
@@ -255,5 +255,82 @@ describe('range checks on write', () => {
   it('a NaN or infinite float read is an error, not a value JSON cannot carry', () => {
     expect(() => decodeRegisters(pt('1!400001', 'float32'), [0x7fc0, 0])).toThrow('holds NaN');
     expect(() => decodeRegisters(pt('1!400001', 'float64'), [0x7ff0, 0, 0, 0])).toThrow('holds Infinity');
+  });
+});
+
+describe('the decoders made per tag for the read loop', () => {
+  /** What decodeRegisters gives for the tag's registers at `at`, with a read failure as undefined. */
+  const reference = (p: ModbusPoint, words: number[], at: number) => {
+    try {
+      return decodeRegisters(p, words.slice(at, at + p.span));
+    } catch (err) {
+      if (err instanceof ModbusValueError) return undefined;
+      throw err;
+    }
+  };
+  // Deterministic words, with the edges (sign bits, all ones, NaN and infinity patterns) mixed in.
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  const EDGES = [0, 1, 0x7fff, 0x8000, 0xffff, 0x7fc0, 0x7f80, 0xff80, 0x7ff0, 0xfff0, 0x7ff8, 0x00ff, 0xff00];
+  const words = (n: number) => Array.from({ length: n }, () => (random() % 3 === 0 ? EDGES[random() % EDGES.length]! : random() & 0xffff));
+
+  const numeric: Array<[TagType, readonly string[]]> = [
+    ['int16', MODBUS_ORDERS_16],
+    ['uint16', MODBUS_ORDERS_16],
+    ['int32', MODBUS_ORDERS_32],
+    ['uint32', MODBUS_ORDERS_32],
+    ['float32', MODBUS_ORDERS_32],
+    ['int64', MODBUS_ORDERS_64],
+    ['uint64', MODBUS_ORDERS_64],
+    ['float64', MODBUS_ORDERS_64],
+  ];
+  for (const [type, orders] of numeric) {
+    for (const order of orders) {
+      it(`${type} ${order}: the same values as decodeRegisters, at any offset in a block`, () => {
+        const p = pt(`1!400001#${order}`, type, 'r');
+        const decode = wordDecoder(p);
+        for (let i = 0; i < 2000; i++) {
+          const block = words(p.span + 5);
+          const at = i % 6;
+          expect(decode(block, at)).toStrictEqual(reference(p, block, at));
+        }
+      });
+    }
+  }
+
+  it('a bit of a register, strings and bytes: the same values as decodeRegisters', () => {
+    const points = [
+      ...Array.from({ length: 16 }, (_, b) => pt(`1!400001.${b}`, 'bit', 'r')),
+      ...Array.from({ length: 16 }, (_, b) => pt(`1!300001.${b}`, 'bool', 'r')),
+      ...['H', 'L', 'D', 'E'].map((m) => pt(`1!400001.7${m}`, 'string')),
+      pt('1!400001.4', 'bytes'),
+      pt('1!400001.5', 'bytes'),
+    ];
+    for (const p of points) {
+      const decode = wordDecoder(p);
+      for (let i = 0; i < 200; i++) {
+        // Printable ASCII and NULs, so the strings compare exactly.
+        const block = p.type === 'string' ? Array.from({ length: p.span + 3 }, () => (random() % 5 === 0 ? 0 : 0x2020 + (random() % 0x5e) * 0x101)) : words(p.span + 3);
+        const at = i % 4;
+        expect(decode(block, at)).toStrictEqual(reference(p, block, at));
+      }
+    }
+  });
+
+  it('NaN and infinite floats are undefined (a read failure)', () => {
+    expect(wordDecoder(pt('1!400001', 'float32'))([0x7fc0, 0], 0)).toBeUndefined();
+    expect(wordDecoder(pt('1!400001#CDAB', 'float32'))([0, 0x7f80], 0)).toBeUndefined();
+    expect(wordDecoder(pt('1!400001', 'float64'))([9, 0x7ff0, 0, 0, 0], 1)).toBeUndefined();
+    expect(wordDecoder(pt('1!400001', 'float32'))([0x3fc0, 0], 0)).toBe(1.5);
+  });
+
+  it('coils and discrete inputs: the same values as decodeBit', () => {
+    for (const p of [pt('1!000001', 'bit'), pt('1!000001', 'bool'), pt('1!100001', 'bool', 'r'), pt('1!100001', 'bit', 'r')]) {
+      const decode = bitDecoder(p);
+      for (const on of [true, false]) expect(decode([!on, on, !on], 1)).toStrictEqual(decodeBit(p, on));
+    }
   });
 });

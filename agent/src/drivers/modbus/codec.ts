@@ -116,15 +116,15 @@ function defaultOrder(span: number): ModbusOrder {
 }
 
 /** The text bytes of a string/bytes tag, by mode (H/L two per register, D/E one). */
-function registersToText(registers: ArrayLike<number>, length: number, mode: ModbusStringMode): Uint8Array {
+function registersToText(registers: ArrayLike<number>, length: number, mode: ModbusStringMode, at = 0): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) {
     let byte: number;
     if (mode === 'D' || mode === 'E') {
-      const r = registers[i]!;
+      const r = registers[at + i]!;
       byte = mode === 'D' ? r & 0xff : (r >> 8) & 0xff;
     } else {
-      const r = registers[i >> 1]!;
+      const r = registers[at + (i >> 1)]!;
       const highFirst = mode === 'H';
       byte = (i & 1) === 0 === highFirst ? (r >> 8) & 0xff : r & 0xff;
     }
@@ -267,4 +267,95 @@ function textToRegisters(point: ModbusPoint, bytes: Uint8Array, what: string): n
 
 function show(value: TagValue): string {
   return JSON.stringify(value);
+}
+
+/**
+ * A decoder made once per tag (at plan time) for the driver's read loop: reads the tag's value
+ * straight out of a block's registers (or bits) at `at`, with no copy, allocation or dispatch on
+ * type and order per value. Answers `undefined` for a value JSON cannot carry (a NaN or infinite
+ * float), which the driver reports as a read failure. Gives the same values as `decodeRegisters`
+ * and `decodeBit` (the codec tests hold them to it).
+ */
+export type WordDecoder = (words: ArrayLike<number>, at: number) => TagValue | undefined;
+export type BitDecoder = (bits: ArrayLike<boolean>, at: number) => TagValue;
+
+/** One shared scratch: decoders run one at a time, and each is done with it before returning. */
+const scratch = new DataView(new ArrayBuffer(8));
+
+const swap16 = (r: number): number => ((r & 0xff) << 8) | ((r >> 8) & 0xff);
+
+export function bitDecoder(point: ModbusPoint): BitDecoder {
+  return point.type === 'bool' ? (bits, at) => bits[at]! : (bits, at) => (bits[at] ? 1 : 0);
+}
+
+export function wordDecoder(point: ModbusPoint): WordDecoder {
+  const { type, span } = point;
+  switch (type) {
+    case 'bit':
+    case 'bool': {
+      const bit = point.bit ?? 0;
+      return type === 'bool' ? (w, at) => ((w[at]! >> bit) & 1) === 1 : (w, at) => (w[at]! >> bit) & 1;
+    }
+    case 'string':
+    case 'bytes': {
+      const length = point.length ?? 0;
+      const mode = point.stringMode;
+      return type === 'string'
+        ? (w, at) => decodeString(registersToText(w, length, mode, at))
+        : (w, at) => Array.from(registersToText(w, length, mode, at));
+    }
+    default:
+      break;
+  }
+  const order = point.order ?? defaultOrder(span);
+  if (span === 1) {
+    const swapped = order === 'BA';
+    if (type === 'uint16') return swapped ? (w, at) => swap16(w[at]!) : (w, at) => w[at]! & 0xffff;
+    if (type === 'int16') return swapped ? (w, at) => (swap16(w[at]!) << 16) >> 16 : (w, at) => (w[at]! << 16) >> 16;
+  }
+  if (span === 2 && (order === 'ABCD' || order === 'CDAB')) {
+    const hi = order === 'ABCD' ? 0 : 1;
+    const lo = 1 - hi;
+    if (type === 'uint32') return (w, at) => (w[at + hi]! & 0xffff) * 0x10000 + (w[at + lo]! & 0xffff);
+    if (type === 'int32') return (w, at) => ((w[at + hi]! & 0xffff) << 16) | (w[at + lo]! & 0xffff);
+    if (type === 'float32')
+      return (w, at) => {
+        scratch.setUint16(0, w[at + hi]! & 0xffff);
+        scratch.setUint16(2, w[at + lo]! & 0xffff);
+        const v = scratch.getFloat32(0);
+        return v - v === 0 ? v : undefined;
+      };
+  }
+  // Any order: gather the value's bytes (most significant first) into the scratch, then read it.
+  const bytes = span * 2;
+  const from = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) from[i] = order.charCodeAt(i) - 65;
+  const gather = (w: ArrayLike<number>, at: number): void => {
+    for (let i = 0; i < bytes; i++) {
+      const b = from[i]!;
+      const r = w[at + (b >> 1)]!;
+      scratch.setUint8(i, (b & 1) === 0 ? (r >> 8) & 0xff : r & 0xff);
+    }
+  };
+  const finiteOrUndefined = (v: number): number | undefined => (v - v === 0 ? v : undefined);
+  switch (type) {
+    case 'int16':
+      return (w, at) => (gather(w, at), scratch.getInt16(0));
+    case 'uint16':
+      return (w, at) => (gather(w, at), scratch.getUint16(0));
+    case 'int32':
+      return (w, at) => (gather(w, at), scratch.getInt32(0));
+    case 'uint32':
+      return (w, at) => (gather(w, at), scratch.getUint32(0));
+    case 'int64':
+      return (w, at) => (gather(w, at), bigToValue(scratch.getBigInt64(0)));
+    case 'uint64':
+      return (w, at) => (gather(w, at), bigToValue(scratch.getBigUint64(0)));
+    case 'float32':
+      return (w, at) => (gather(w, at), finiteOrUndefined(scratch.getFloat32(0)));
+    case 'float64':
+      return (w, at) => (gather(w, at), finiteOrUndefined(scratch.getFloat64(0)));
+    default:
+      return () => undefined;
+  }
 }

@@ -226,6 +226,31 @@ describe('ModbusDriver reads', () => {
     expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
   });
 
+  it('a tag that fails after reading well loses its old value; two reads at once do not share a record', async () => {
+    const line = new FakeLine();
+    line.slave(1).holding.set(0, 5).set(99, 0x3fc0);
+    const dev = device([
+      {
+        name: 'g',
+        intervalMs: 1000,
+        tags: [
+          { name: 'a', address: '1!400001', type: 'uint16' },
+          { name: 'f', address: '1!400100', type: 'float32' },
+        ],
+      },
+    ]);
+    const d = await started(line, dev);
+    const group = dev.groups[0]!;
+    expect(await d.readGroup(group)).toEqual({ values: { a: 5, f: 1.5 }, errors: {} });
+    line.slave(1).holding.set(99, 0x7fc0); // NaN
+    expect(await d.readGroup(group)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
+    line.slave(1).holding.set(0, 6).set(99, 0x4000);
+    const [first, second] = await Promise.all([d.readGroup(group), d.readGroup(group)]);
+    expect(first.values).not.toBe(second.values);
+    expect(first).toEqual({ values: { a: 6, f: 2 }, errors: {} });
+    expect(second).toEqual({ values: { a: 6, f: 2 }, errors: {} });
+  });
+
   it('a link that drops mid-cycle fails the whole read, and the driver reconnects by itself', async () => {
     const line = new FakeLine();
     line.latencyMs = 30;

@@ -2,7 +2,7 @@ import { ErrorCode, TagErrorNumber, type Device, type Group, type LinkState, typ
 import { AgentError, errorMessage } from '../../util/errors.js';
 import type { Backoff } from '../../util/backoff.js';
 import type { DriverContext, GroupRead, WritableDriver } from '../driver.js';
-import { decodeBit, decodeRegisters, encodeBit, encodeRegisters } from './codec.js';
+import { bitDecoder, encodeBit, encodeRegisters, wordDecoder, type BitDecoder, type WordDecoder } from './codec.js';
 import { describeTarget, loadModbusSerial, modbusSerialConnector, type ConnectionFactory, type ModbusReply, type ModbusTarget } from './connection.js';
 import { exceptionName, ILLEGAL_DATA_ADDRESS, isGatewayException, ModbusConnectionError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusValueError } from './errors.js';
 import { PlanMemory, planReads, slotData, type PlanLimits, type ReadBlock, type ReadPlan } from './planner.js';
@@ -28,8 +28,16 @@ const REFUSAL_MEMORY_MS = 60_000;
 interface GroupPlan {
   version: number;
   plan: ReadPlan;
+  decoding: Decoding;
   /** Tags the driver cannot read (a config that skipped validation), with the reason. */
   invalid: Map<string, string>;
+  /**
+   * The values record the group's reads fill, kept from one read to the next: rewriting the
+   * same keys costs a fraction of building a record of thousands of keys anew every cycle.
+   */
+  values: Record<string, TagValue> | undefined;
+  /** A read of the group is under way (a second one at the same time gets a record of its own). */
+  reading: boolean;
 }
 
 /** What one cycle (one group read) has seen of each slave. */
@@ -44,7 +52,38 @@ interface GroupOutput {
   errors: Record<string, number>;
 }
 
-type BlockOutcome = { data: boolean[] | number[] } | { code: number } | { refused: true };
+/**
+ * How to get each slot's value out of the blocks' answers, worked out once per plan: the block
+ * that carries it, where in that block it starts, and a decoder made for its type and order.
+ */
+interface Decoding {
+  names: string[];
+  /** Index of the one block carrying the slot; -1 when it takes several (a long string). */
+  block: Int32Array;
+  /** Offset of the slot's first register (or bit) in that block. */
+  at: Int32Array;
+  bits: boolean[];
+  decode: Array<WordDecoder | BitDecoder>;
+}
+
+function decodingOf(plan: ReadPlan): Decoding {
+  const n = plan.slots.length;
+  const d: Decoding = { names: new Array<string>(n), block: new Int32Array(n), at: new Int32Array(n), bits: new Array<boolean>(n), decode: new Array<WordDecoder | BitDecoder>(n) };
+  for (let s = 0; s < n; s++) {
+    const { point, blocks } = plan.slots[s]!;
+    const bits = isBitArea(point.area);
+    d.names[s] = point.name;
+    d.bits[s] = bits;
+    d.decode[s] = bits ? bitDecoder(point) : wordDecoder(point);
+    if (blocks.length === 1) {
+      d.block[s] = blocks[0]!;
+      d.at[s] = point.offset - plan.blocks[blocks[0]!]!.start;
+    } else d.block[s] = -1;
+  }
+  return d;
+}
+
+type BlockOutcome = { code: number } | { refused: true };
 
 /**
  * Modbus TCP, RTU on a serial line, and RTU framing over TCP: one connection per device, one
@@ -149,20 +188,36 @@ export class ModbusDriver implements WritableDriver {
     };
   }
 
+  /**
+   * Reads the group. The `values` record is the group's own and is filled again by its next
+   * read: a caller that keeps values past that copies them (the DeviceRunner scales them into a
+   * record of its own at once).
+   */
   async readGroup(group: Group): Promise<GroupRead> {
-    const { plan, invalid } = this.planFor(group);
+    const entry = this.planFor(group);
     if (this.transport.state() !== 'connected') throw this.deviceDown();
-    const out: GroupOutput = { values: {}, errors: {} };
-    for (const [name] of invalid) out.errors[name] = TagErrorNumber.READ_FAILURE;
+    const reuse = !entry.reading;
+    const values = (reuse ? entry.values : undefined) ?? {};
+    const out: GroupOutput = { values, errors: {} };
+    for (const [name] of entry.invalid) out.errors[name] = TagErrorNumber.READ_FAILURE;
     const cycle: Cycle = { answered: new Set(), silent: new Map() };
+    if (reuse) entry.reading = true;
     try {
-      await this.readPlan(plan, cycle, out, 0);
+      await this.readPlan(entry.plan, cycle, out, 0, entry.decoding);
     } catch (err) {
+      // The record may hold a mix of this read and the last: start the next one afresh.
+      if (reuse) entry.values = undefined;
       if (err instanceof ModbusConnectionError) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${err.message}`);
       throw err;
     } finally {
+      if (reuse) entry.reading = false;
       for (const [slave, reason] of cycle.silent) if (!cycle.answered.has(slave)) this.health.silent(slave, reason);
       for (const slave of cycle.answered) this.health.answered(slave);
+    }
+    if (reuse) {
+      // A tag that failed this time must not keep the value of an earlier read.
+      if (entry.values === values) for (const name in out.errors) if (name in values) delete values[name];
+      entry.values = values;
     }
     return out;
   }
@@ -237,7 +292,8 @@ export class ModbusDriver implements WritableDriver {
       if (r.ok) points.push(r.point);
       else invalid.set(tag.name, r.message);
     }
-    const entry: GroupPlan = { version: this.memory.version, plan: planReads(points, this.limits, this.memory), invalid };
+    const plan = planReads(points, this.limits, this.memory);
+    const entry: GroupPlan = { version: this.memory.version, plan, decoding: decodingOf(plan), invalid, values: undefined, reading: false };
     this.plans.set(group, entry);
     return entry;
   }
@@ -257,17 +313,27 @@ export class ModbusDriver implements WritableDriver {
    * tag; a tag still refused on its own is a read failure (and read alone from then on).
    * Answers whether every block came back with data.
    */
-  private async readPlan(plan: ReadPlan, cycle: Cycle, out: GroupOutput, depth: number): Promise<boolean> {
+  private async readPlan(plan: ReadPlan, cycle: Cycle, out: GroupOutput, depth: number, decoding = decodingOf(plan)): Promise<boolean> {
     let allRead = true;
     const data: Array<boolean[] | number[] | undefined> = new Array(plan.blocks.length);
     const codes: Array<number | undefined> = new Array(plan.blocks.length);
     const handled = new Set<number>();
     for (let b = 0; b < plan.blocks.length; b++) {
       const block = plan.blocks[b]!;
-      const outcome = await this.readBlock(block, cycle);
-      if ('data' in outcome) {
-        data[b] = outcome.data;
-        continue;
+      let outcome: BlockOutcome;
+      if (this.health.skipped(block.slave) || cycle.silent.has(block.slave)) outcome = { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+      else {
+        try {
+          const reply = await this.transport.request(block.slave, { fc: READ_FC[block.area], address: block.start, count: block.count });
+          cycle.answered.add(block.slave);
+          if (reply && reply.length >= block.count) {
+            data[b] = reply;
+            continue;
+          }
+          outcome = this.shortAnswer(block, reply);
+        } catch (err) {
+          outcome = this.failedBlock(block, cycle, err);
+        }
       }
       allRead = false;
       if ('code' in outcome) {
@@ -297,62 +363,63 @@ export class ModbusDriver implements WritableDriver {
       for (const p of points) this.memory.forbid(p.slave, p.area, p.offset, p.offset + p.span);
       codes[b] = TagErrorNumber.READ_FAILURE;
     }
-    for (let s = 0; s < plan.slots.length; s++) {
-      if (handled.has(s)) continue;
-      const { point, blocks } = plan.slots[s]!;
-      const code = blocks.map((b) => codes[b]).find((c) => c !== undefined);
-      if (code !== undefined) {
-        out.errors[point.name] = code;
-        continue;
+    const { names, block, at, bits, decode } = decoding;
+    const { values, errors } = out;
+    const anyHandled = handled.size > 0;
+    for (let s = 0; s < names.length; s++) {
+      if (anyHandled && handled.has(s)) continue;
+      const b = block[s]!;
+      let value: TagValue | undefined;
+      if (b >= 0) {
+        const words = data[b];
+        if (words === undefined) {
+          errors[names[s]!] = codes[b] ?? TagErrorNumber.READ_FAILURE;
+          continue;
+        }
+        value = bits[s] ? (decode[s] as BitDecoder)(words as boolean[], at[s]!) : (decode[s] as WordDecoder)(words as number[], at[s]!);
+      } else {
+        // A tag spread over several blocks: gather its words first.
+        const code = plan.slots[s]!.blocks.map((i) => codes[i]).find((c) => c !== undefined);
+        if (code !== undefined) {
+          errors[names[s]!] = code;
+          continue;
+        }
+        const words = slotData<number | boolean>(plan, s, data);
+        if (words) value = bits[s] ? (decode[s] as BitDecoder)(words as boolean[], 0) : (decode[s] as WordDecoder)(words as number[], 0);
       }
-      const words = slotData<number | boolean>(plan, s, data);
-      if (!words) {
-        out.errors[point.name] = TagErrorNumber.READ_FAILURE;
-        continue;
-      }
-      try {
-        out.values[point.name] = isBitArea(point.area) ? decodeBit(point, words[0] as boolean) : decodeRegisters(point, words as number[]);
-      } catch (err) {
-        if (!(err instanceof ModbusValueError)) throw err;
-        out.errors[point.name] = TagErrorNumber.READ_FAILURE;
-      }
+      if (value === undefined) errors[names[s]!] = TagErrorNumber.READ_FAILURE;
+      else values[names[s]!] = value;
     }
     return allRead;
   }
 
-  private async readBlock(block: ReadBlock, cycle: Cycle): Promise<BlockOutcome> {
-    if (this.health.skipped(block.slave) || cycle.silent.has(block.slave)) return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
-    const fc = READ_FC[block.area];
-    let reply: ModbusReply;
-    try {
-      reply = await this.transport.request(block.slave, { fc, address: block.start, count: block.count });
-    } catch (err) {
-      if (err instanceof ModbusTimeoutError) {
-        cycle.silent.set(block.slave, `timed out after ${err.timeoutMs} ms`);
-        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
-      }
-      if (err instanceof ModbusFrameError) {
-        cycle.silent.set(block.slave, err.message.replace(/^slave \d+ /, ''));
-        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
-      }
-      if (err instanceof ModbusExceptionError && isGatewayException(err.code)) {
-        cycle.silent.set(block.slave, `the gateway answered exception ${err.code} (${exceptionName(err.code)})`);
-        return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
-      }
-      if (err instanceof ModbusExceptionError) {
-        cycle.answered.add(block.slave);
-        const last = block.start + block.count - 1;
-        this.lastRefusal = { message: `${err.message} reading ${AREA_NAMES[block.area]} ${block.start}–${last} (zero-based)`, at: this.now() };
-        return err.code === ILLEGAL_DATA_ADDRESS ? { refused: true } : { code: TagErrorNumber.READ_FAILURE };
-      }
-      throw err;
+  /** A read answered with fewer registers (or bits) than asked for. */
+  private shortAnswer(block: ReadBlock, reply: ModbusReply): BlockOutcome {
+    this.lastRefusal = { message: `slave ${block.slave} answered ${reply?.length ?? 0} of ${block.count} ${AREA_NAMES[block.area]}`, at: this.now() };
+    return { code: TagErrorNumber.READ_FAILURE };
+  }
+
+  /** What a failed read means for its tags, and for the slave in this cycle. */
+  private failedBlock(block: ReadBlock, cycle: Cycle, err: unknown): BlockOutcome {
+    if (err instanceof ModbusTimeoutError) {
+      cycle.silent.set(block.slave, `timed out after ${err.timeoutMs} ms`);
+      return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
     }
-    cycle.answered.add(block.slave);
-    if (!reply || reply.length < block.count) {
-      this.lastRefusal = { message: `slave ${block.slave} answered ${reply?.length ?? 0} of ${block.count} ${AREA_NAMES[block.area]}`, at: this.now() };
-      return { code: TagErrorNumber.READ_FAILURE };
+    if (err instanceof ModbusFrameError) {
+      cycle.silent.set(block.slave, err.message.replace(/^slave \d+ /, ''));
+      return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
     }
-    return { data: reply };
+    if (err instanceof ModbusExceptionError && isGatewayException(err.code)) {
+      cycle.silent.set(block.slave, `the gateway answered exception ${err.code} (${exceptionName(err.code)})`);
+      return { code: TagErrorNumber.DEVICE_NO_RESPONSE };
+    }
+    if (err instanceof ModbusExceptionError) {
+      cycle.answered.add(block.slave);
+      const last = block.start + block.count - 1;
+      this.lastRefusal = { message: `${err.message} reading ${AREA_NAMES[block.area]} ${block.start}–${last} (zero-based)`, at: this.now() };
+      return err.code === ILLEGAL_DATA_ADDRESS ? { refused: true } : { code: TagErrorNumber.READ_FAILURE };
+    }
+    throw err;
   }
 }
 
