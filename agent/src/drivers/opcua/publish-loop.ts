@@ -25,12 +25,12 @@ const MAX_IN_FLIGHT = 32;
 /** What node-opcua and most servers put in one NotificationMessage at most, until a server shows its own cap. */
 const ASSUMED_PER_MESSAGE = 1000;
 
-function statusOf(err: Error, response: PublishResponse | undefined, ua: OpcUa): number | undefined {
+/** The status a failed Publish came back with: from the response, else named in the error. */
+function statusOf(err: Error, response: PublishResponse | undefined): number | undefined {
   const code = response?.responseHeader?.serviceResult?.value;
   if (code !== undefined && code !== 0) return statusCodeOf(code);
   const name = STATUS_IN_MESSAGE.exec(err.message)?.[1];
-  const sc = name ? (ua.StatusCodes as unknown as Record<string, { value: number } | undefined>)[name] : undefined;
-  return sc ? statusCodeOf(sc.value) : undefined;
+  return name && name in Status ? Status[name as keyof typeof Status] : undefined;
 }
 
 /**
@@ -158,7 +158,7 @@ export class PublishLoop {
     if (!this.running) return;
     // The acknowledgements did not reach the server (or were not processed): send them again.
     if (acks.length > 0) this.acks.unshift(...acks);
-    const status = statusOf(err, response, this.ua);
+    const status = statusOf(err, response);
     switch (status) {
       case Status.BadNoSubscription:
         // Nothing to publish yet; configure() restarts the loop once a subscription exists.
