@@ -111,6 +111,29 @@ describe('OPC UA driver: recovery', { timeout: 120_000 }, () => {
     expect(increasing(got.valuesOf('counter'))).toBe(true);
   });
 
+  it('stops at once while an attempt waits on a server that does not answer', async () => {
+    // A listener that accepts connections and never says a word: connects hang until their timeout.
+    const silent = await TcpProxy.start(peer.port);
+    silent.blackhole(true);
+    proxy = silent;
+    for (const securityMode of ['None', 'SignAndEncrypt'] as const) {
+      const device = opcuaDevice({
+        endpointUrl: silent.url,
+        securityMode,
+        securityPolicy: securityMode === 'None' ? 'None' : 'Basic256Sha256',
+        trustedServerCertificates: [peer.certificateFingerprint],
+        requestTimeoutMs: 20_000,
+      });
+      const driver = await harness.start(device);
+      await eventually(async () => silent.connections > 0, 'the attempt to be under way', 5000);
+      await new Promise((r) => setTimeout(r, 300));
+      const stopping = Date.now();
+      await harness.stop(driver);
+      expect(Date.now() - stopping, securityMode).toBeLessThan(3000);
+      expect(driver.link()).toBe('disconnected');
+    }
+  });
+
   it('stops at once while the server is down, leaving no timers behind', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const device = opcuaDevice({ endpointUrl: peer.endpointUrl, ...fast }, [counterGroup]);

@@ -85,6 +85,7 @@ export class OpcUaConnection {
   private markLost!: (reason: string) => void;
   private lostReason: string | undefined;
   private client: OPCUAClient | undefined;
+  private discoveryClient: OPCUAClient | undefined;
   private currentSession: RawSession | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private probing = false;
@@ -179,11 +180,14 @@ export class OpcUaConnection {
   private async discover(): Promise<EndpointDescription> {
     const { ua, settings } = this.opts;
     const discovery = ua.OPCUAClient.create({ ...this.baseOptions(), securityMode: ua.MessageSecurityMode.None, securityPolicy: ua.SecurityPolicy.None });
+    this.discoveryClient = discovery;
     let endpoints: EndpointDescription[];
     try {
       await withTimeout(discovery.connect(settings.endpointUrl), settings.requestTimeoutMs, `connecting to ${settings.endpointUrl}`);
+      this.checkOpen();
       endpoints = await withTimeout(discovery.getEndpoints(), settings.requestTimeoutMs, 'GetEndpoints');
     } finally {
+      this.discoveryClient = undefined;
       await withTimeout(discovery.disconnect(), CLOSE_TIMEOUT_MS, 'closing the discovery channel').catch(() => undefined);
     }
     const mode = securityModeOf(ua, settings.securityMode);
@@ -352,6 +356,8 @@ export class OpcUaConnection {
     this.closed = true;
     this.fail(graceful ? 'the driver stopped' : (this.lostReason ?? 'closed'));
     const limit = Math.min(CLOSE_TIMEOUT_MS, this.opts.settings.requestTimeoutMs);
+    // Stopping during discovery: end its pending connect now rather than when it times out.
+    if (this.discoveryClient) await withTimeout(this.discoveryClient.disconnect(), limit, 'closing the discovery channel').catch(() => undefined);
     const session = this.currentSession;
     session?.off('session_closed', this.onSessionClosed);
     if (graceful && session) await withTimeout(session.close(true), limit, 'closing the session').catch(() => undefined);
