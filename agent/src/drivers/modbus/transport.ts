@@ -27,10 +27,12 @@ interface Job {
   reject: (err: Error) => void;
 }
 
-/** The request on the wire: failed by the watchdog when its deadline passes, or by a dropped link. */
+/** One attempt of a job on the wire: ended by its answer, the watchdog (deadline passed) or a dropped link. */
 interface Inflight {
-  reject: (err: Error) => void;
-  slave: number;
+  job: Job;
+  attempt: number;
+  conn: ModbusConnection;
+  started: number;
   /** `performance.now()` time by which it must have been answered. */
   deadline: number;
 }
@@ -152,7 +154,7 @@ export class ModbusTransport {
       const job: Job = { slave, request, resolve, reject };
       if (urgent) this.queue.unshift(job);
       else this.queue.push(job);
-      if (!this.pumping) void this.pump();
+      if (!this.pumping) this.next();
     });
   }
 
@@ -160,53 +162,101 @@ export class ModbusTransport {
     return new ModbusConnectionError(`not connected to ${this.options.target}${this.connError ? ` (${this.connError})` : ''}`);
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) await this.execute(job);
-    } finally {
+  /**
+   * Runs the queue, one job at a time. Written with callbacks rather than async functions: a
+   * request at line speed is a few microseconds of our own work, and each promise layer and
+   * timer per request was a good part of it.
+   */
+  private next(): void {
+    const job = this.queue.shift();
+    if (!job) {
       this.pumping = false;
+      return;
     }
+    this.pumping = true;
+    this.attempt(job, 0);
   }
 
-  private async execute(job: Job): Promise<void> {
-    const { timeoutMs, retries, retryIntervalMs, requestDelayMs } = this.options;
-    for (let attempt = 0; ; attempt++) {
-      if (requestDelayMs > 0) {
-        const wait = this.lastEndAt + requestDelayMs - performance.now();
-        if (wait > 0) await this.quietly(wait);
-      }
-      const conn = this.conn;
-      if (!conn) return job.reject(this.notConnected());
-      this.stats.requests++;
-      this.rate.add();
-      const started = performance.now();
-      try {
-        const reply = await this.sendWithTimeout(conn, job, timeoutMs);
-        this.inflight = undefined;
-        this.lastEndAt = performance.now();
-        this.stats.lastRoundTripMs = Math.round((this.lastEndAt - started) * 10) / 10;
-        this.answeredOnConnection = true;
-        return job.resolve(reply);
-      } catch (err) {
-        this.inflight = undefined;
-        this.lastEndAt = performance.now();
-        this.stats.errors++;
-        if (err instanceof ModbusExceptionError) {
-          this.stats.lastRoundTripMs = Math.round((this.lastEndAt - started) * 10) / 10;
-          this.answeredOnConnection = true;
-          return job.reject(err);
-        }
-        if (err instanceof ModbusConnectionError) return job.reject(err);
-        const timedOut = err instanceof ModbusTimeoutError;
-        if (timedOut) {
-          this.stats.timeouts++;
-          conn.discardInput();
-        }
-        if (attempt >= retries) return job.reject(timedOut ? new ModbusTimeoutError(job.slave, timeoutMs) : (err as Error));
-        if (retryIntervalMs > 0) await this.quietly(retryIntervalMs);
+  private attempt(job: Job, attempt: number): void {
+    const { requestDelayMs } = this.options;
+    if (requestDelayMs > 0) {
+      const wait = this.lastEndAt + requestDelayMs - performance.now();
+      if (wait > 0) {
+        void this.quietly(wait).then(() => this.send(job, attempt));
+        return;
       }
     }
+    this.send(job, attempt);
+  }
+
+  private send(job: Job, attempt: number): void {
+    const conn = this.conn;
+    if (!conn) {
+      job.reject(this.notConnected());
+      this.next();
+      return;
+    }
+    this.stats.requests++;
+    this.rate.add();
+    const started = performance.now();
+    const inflight: Inflight = { job, attempt, conn, started, deadline: started + this.options.timeoutMs };
+    this.inflight = inflight;
+    if (this.watchdog === undefined) this.watchdog = setTimeout(this.watch, this.options.timeoutMs);
+    let sent: Promise<ModbusReply>;
+    try {
+      sent = conn.send(job.slave, job.request);
+    } catch (err) {
+      sent = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    sent.then(
+      (reply) => this.answered(inflight, reply),
+      (err: unknown) => this.failed(inflight, err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private answered(inflight: Inflight, reply: ModbusReply): void {
+    // Too late: the watchdog or a dropped link has ended this attempt already.
+    if (this.inflight !== inflight) return;
+    this.inflight = undefined;
+    this.lastEndAt = performance.now();
+    this.stats.lastRoundTripMs = Math.round((this.lastEndAt - inflight.started) * 10) / 10;
+    this.answeredOnConnection = true;
+    inflight.job.resolve(reply);
+    this.next();
+  }
+
+  private failed(inflight: Inflight, err: Error): void {
+    if (this.inflight !== inflight) return;
+    this.inflight = undefined;
+    const { job, attempt, conn } = inflight;
+    const { timeoutMs, retries, retryIntervalMs } = this.options;
+    this.lastEndAt = performance.now();
+    this.stats.errors++;
+    if (err instanceof ModbusExceptionError) {
+      this.stats.lastRoundTripMs = Math.round((this.lastEndAt - inflight.started) * 10) / 10;
+      this.answeredOnConnection = true;
+      job.reject(err);
+      this.next();
+      return;
+    }
+    if (err instanceof ModbusConnectionError) {
+      job.reject(err);
+      // The link is gone: whoever dropped it fails the queue first (with its reason).
+      queueMicrotask(() => this.next());
+      return;
+    }
+    const timedOut = err instanceof ModbusTimeoutError;
+    if (timedOut) {
+      this.stats.timeouts++;
+      conn.discardInput();
+    }
+    if (attempt >= retries) {
+      job.reject(timedOut ? new ModbusTimeoutError(job.slave, timeoutMs) : err);
+      this.next();
+      return;
+    }
+    if (retryIntervalMs > 0) void this.quietly(retryIntervalMs).then(() => this.attempt(job, attempt + 1));
+    else this.attempt(job, attempt + 1);
   }
 
   /** Sleeps, cut short by stop() (the request then finds no connection). */
@@ -215,18 +265,9 @@ export class ModbusTransport {
   }
 
   /**
-   * Sends one request; rejects with `ModbusTimeoutError` when no answer came within `timeoutMs`
-   * (the connection's own answer, if it comes later, is then ignored).
+   * Fails the attempt on the wire once its deadline has passed (the connection's own answer, if
+   * it comes later, is then ignored).
    */
-  private sendWithTimeout(conn: ModbusConnection, job: Job, timeoutMs: number): Promise<ModbusReply> {
-    return new Promise<ModbusReply>((resolve, reject) => {
-      const inflight: Inflight = { reject, slave: job.slave, deadline: performance.now() + timeoutMs };
-      this.inflight = inflight;
-      if (this.watchdog === undefined) this.watchdog = setTimeout(this.watch, timeoutMs);
-      conn.send(job.slave, job.request).then(resolve, (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
-    });
-  }
-
   private readonly watch = (): void => {
     this.watchdog = undefined;
     const inflight = this.inflight;
@@ -234,17 +275,14 @@ export class ModbusTransport {
     const left = inflight.deadline - performance.now();
     // Timers run on whole milliseconds: less than one left is due.
     if (left < 1) {
-      this.inflight = undefined;
-      inflight.reject(new ModbusTimeoutError(inflight.slave, this.options.timeoutMs));
+      this.failed(inflight, new ModbusTimeoutError(inflight.job.slave, this.options.timeoutMs));
       return;
     }
     this.watchdog = setTimeout(this.watch, left);
   };
 
   private failInflight(err: Error): void {
-    const inflight = this.inflight;
-    this.inflight = undefined;
-    inflight?.reject(err);
+    if (this.inflight) this.failed(this.inflight, err);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
