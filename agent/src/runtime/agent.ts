@@ -109,7 +109,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     sinkContext: { agentId, fleet: channel },
     driverContext,
     log,
-    onValues: (values) => cache.put(values),
+    onValues: (values, tags) => cache.put(values, tags),
   });
   const eng = engine;
   commands.handler = new CommandHandler({ engine: eng, cache, drivers, driverContext, appliedRevision: () => reconciler!.state().appliedRevision, log });
