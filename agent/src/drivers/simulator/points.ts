@@ -37,55 +37,101 @@ export function hashString(s: string): number {
 
 const p = (params: Record<string, number>, key: string): number => params[key] ?? 0;
 
+// Points are small classes rather than closures: a 100-device × 1,000-tag simulator holds
+// 100,000 of them, and a closure with its contexts costs ≈ 150 bytes where these cost ≈ 40.
+
+class SinePoint implements SimPoint {
+  private readonly amplitude: number;
+  private readonly period: number;
+  private readonly offset: number;
+  private readonly phase: number;
+  constructor(params: Record<string, number>) {
+    this.amplitude = p(params, 'amplitude');
+    this.period = p(params, 'period');
+    this.offset = p(params, 'offset');
+    // phase is in degrees; time comes from the wall clock so every agent's wave lines up.
+    this.phase = (p(params, 'phase') * Math.PI) / 180;
+  }
+  read(now: number): TagValue {
+    return this.amplitude * Math.sin((2 * Math.PI * now) / this.period + this.phase) + this.offset;
+  }
+}
+
+class RampPoint implements SimPoint {
+  private readonly min: number;
+  private readonly max: number;
+  private readonly step: number;
+  private next: number;
+  constructor(params: Record<string, number>) {
+    this.min = p(params, 'min');
+    this.max = p(params, 'max');
+    this.step = p(params, 'step');
+    this.next = this.min;
+  }
+  read(): TagValue {
+    const value = this.next;
+    this.next += this.step;
+    if (this.next > this.max) this.next = this.min;
+    else if (this.next < this.min) this.next = this.max;
+    return value;
+  }
+}
+
+class RandomPoint implements SimPoint {
+  private readonly min: number;
+  private readonly max: number;
+  constructor(
+    params: Record<string, number>,
+    private readonly random: () => number,
+  ) {
+    this.min = p(params, 'min');
+    this.max = p(params, 'max');
+  }
+  read(): TagValue {
+    return this.min + this.random() * (this.max - this.min);
+  }
+}
+
+class CounterPoint implements SimPoint {
+  private next: number;
+  private readonly step: number;
+  constructor(params: Record<string, number>) {
+    this.next = p(params, 'start');
+    this.step = p(params, 'step');
+  }
+  read(): TagValue {
+    const value = this.next;
+    this.next += this.step;
+    return value;
+  }
+}
+
+class MemoryPoint implements WritableSimPoint {
+  private held: TagValue;
+  constructor(params: Record<string, number>) {
+    this.held = p(params, 'initial');
+  }
+  read(): TagValue {
+    return this.held;
+  }
+  write(value: TagValue): void {
+    this.held = value;
+  }
+}
+
 export function createPoint(address: SimulatorAddress, random: () => number): SimPoint {
   const { params } = address;
   switch (address.fn) {
-    case 'sine': {
-      // phase is in degrees; time comes from the wall clock so every agent's wave lines up.
-      const phase = (p(params, 'phase') * Math.PI) / 180;
-      return { read: (now) => p(params, 'amplitude') * Math.sin((2 * Math.PI * now) / p(params, 'period') + phase) + p(params, 'offset') };
-    }
-    case 'ramp': {
-      const min = p(params, 'min');
-      const max = p(params, 'max');
-      const step = p(params, 'step');
-      let next = min;
-      return {
-        read: () => {
-          const value = next;
-          next += step;
-          if (next > max) next = min;
-          else if (next < min) next = max;
-          return value;
-        },
-      };
-    }
-    case 'random': {
-      const min = p(params, 'min');
-      const max = p(params, 'max');
-      return { read: () => min + random() * (max - min) };
-    }
-    case 'counter': {
-      let next = p(params, 'start');
-      const step = p(params, 'step');
-      return {
-        read: () => {
-          const value = next;
-          next += step;
-          return value;
-        },
-      };
-    }
-    case 'memory': {
-      let held: TagValue = p(params, 'initial');
-      const point: WritableSimPoint = {
-        read: () => held,
-        write: (value: TagValue) => {
-          held = value;
-        },
-      };
-      return point;
-    }
+    case 'sine':
+      return new SinePoint(params);
+    case 'ramp':
+      return new RampPoint(params);
+    case 'random':
+      return new RandomPoint(params, random);
+    case 'counter':
+      return new CounterPoint(params);
+    case 'memory':
+      return new MemoryPoint(params);
   }
 }
 

@@ -13,7 +13,10 @@ type SimulatorDevice = Extract<Device, { driver: 'simulator' }>;
 export class SimulatorDriver implements WritableDriver {
   readonly kind = 'simulator' as const;
   private state: LinkState = 'disconnected';
-  private readonly points = new Map<string, SimPoint>();
+  /** Points by group name, then tag name (the names are the config's own strings, not new keys). */
+  private readonly points = new Map<string, Map<string, SimPoint>>();
+  /** Each group's points in tag order, so a poll does no key building or lookups. */
+  private readonly plans = new WeakMap<Group, ReadonlyArray<SimPoint | undefined>>();
 
   constructor(
     private readonly device: SimulatorDevice,
@@ -48,8 +51,11 @@ export class SimulatorDriver implements WritableDriver {
     const values: Record<string, TagValue> = {};
     const errors: Record<string, number> = {};
     const now = this.now();
-    for (const tag of group.tags) {
-      const point = this.pointFor(group, tag);
+    const { tags } = group;
+    const plan = this.planFor(group);
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as Tag;
+      const point = plan[i];
       if (!point) {
         errors[tag.name] = TagErrorNumber.READ_FAILURE;
         continue;
@@ -67,17 +73,31 @@ export class SimulatorDriver implements WritableDriver {
     point.write(coerceToType(tag.type, raw));
   }
 
+  private planFor(group: Group): ReadonlyArray<SimPoint | undefined> {
+    let plan = this.plans.get(group);
+    if (!plan) {
+      plan = group.tags.map((tag) => this.pointFor(group, tag));
+      this.plans.set(group, plan);
+    }
+    return plan;
+  }
+
   private pointFor(group: Group, tag: Tag): SimPoint | undefined {
-    const key = `${group.name}/${tag.name}`;
-    let point = this.points.get(key);
+    let points = this.points.get(group.name);
+    if (!points) {
+      points = new Map();
+      this.points.set(group.name, points);
+    }
+    let point = points.get(tag.name);
     if (point) return point;
     const parsed = parseSimulatorAddress(tag.address);
     // The config schema already rejects bad addresses; this guards a document that skipped it.
     if (!parsed.ok) return undefined;
     const seed = this.device.settings.seed;
-    const random = seed === undefined ? Math.random : seededRandom(seed ^ hashString(key));
+    // Only random points draw numbers; the others need no generator of their own.
+    const random = seed === undefined || parsed.value.fn !== 'random' ? Math.random : seededRandom(seed ^ hashString(`${group.name}/${tag.name}`));
     point = createPoint(parsed.value, random);
-    this.points.set(key, point);
+    points.set(tag.name, point);
     return point;
   }
 }
