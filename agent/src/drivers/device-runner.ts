@@ -19,6 +19,8 @@ export class DeviceRunner {
   lastPollAt: number | null = null;
   lastError: string | null = null;
   private readonly schedulers: GroupScheduler[] = [];
+  /** Per group, per tag: whether it has a scale, offset or precision to apply. */
+  private readonly scaling = new WeakMap<Group, boolean[]>();
   private started = false;
   private running = false;
 
@@ -112,11 +114,24 @@ export class DeviceRunner {
     return { device: this.device.name, group: group.name, timestamp, values: this.scaled(group, raw), errors: { ...raw.errors } };
   }
 
+  /**
+   * The group's values in a record of their own (the driver may fill its record again on its
+   * next read), scaled. Which tags have a scale, offset or precision is worked out once per
+   * group: the others are copied as they are.
+   */
   private scaled(group: Group, raw: GroupRead): Record<string, TagValue> {
+    let scaling = this.scaling.get(group);
+    if (!scaling) {
+      scaling = group.tags.map((t) => t.scale !== undefined || t.offset !== undefined || t.precision !== undefined);
+      this.scaling.set(group, scaling);
+    }
     const values: Record<string, TagValue> = {};
-    for (const tag of group.tags) {
-      const v = raw.values[tag.name];
-      if (v !== undefined) values[tag.name] = scaleValue(tag, v);
+    const from = raw.values;
+    const tags = group.tags;
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i]!;
+      const v = from[tag.name];
+      if (v !== undefined) values[tag.name] = scaling[i] ? scaleValue(tag, v) : v;
     }
     return values;
   }
