@@ -78,6 +78,8 @@ export class DriverHarness {
 
   async dispose(): Promise<void> {
     await Promise.all(this.drivers.splice(0).map((d) => d.stop()));
+    // The next start gets a fresh state dir: the removed one must not be recreated untracked.
+    this.stateDir = undefined;
     await Promise.all(this.dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   }
 }
