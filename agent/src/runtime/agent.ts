@@ -26,6 +26,11 @@ export interface AgentOptions {
   statusIntervalMs?: number;
   drivers?: DriverRegistry;
   sinks?: SinkRegistry;
+  /**
+   * Called shortly after a config revision is applied, once the apply's temporary objects are
+   * unreachable: the CLI runs a full garbage collection there (see `cli.ts`).
+   */
+  onApplied?: () => void;
 }
 
 export interface RunningAgent {
@@ -177,6 +182,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           if (!options.logLevel && !options.logger) log.level = s.config.agent.logLevel;
           scheduleHeartbeat(s.config.agent.heartbeatIntervalMs);
           cache.retain((device, group) => s.config?.devices.some((d) => d.name === device && d.groups.some((g) => g.name === group)) ?? false);
+          // Deferred: the message, the parsed document and its digest are still on the stack here.
+          if (options.onApplied) setTimeout(options.onApplied, 100).unref();
         }
         void refreshStatus();
       }
