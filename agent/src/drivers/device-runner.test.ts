@@ -67,3 +67,23 @@ describe('DeviceRunner poll', () => {
     expect((await runner.readNow(group)).values).toEqual({ plain: 3, scaled: 38.9, offset: 5, text: 'abc' });
   });
 });
+
+describe('DeviceRunner last error', () => {
+  it('reports why a poll failed until that group reads again, then the driver’s own reason', async () => {
+    let failing = true;
+    const driver: Driver = {
+      ...reusingDriver((v) => void (v.plain = 1)),
+      readGroup: () => (failing ? Promise.reject(new Error('slave 1 not answering')) : Promise.resolve({ values: { plain: 1 }, errors: {} })),
+      lastError: () => null,
+    };
+    const runner = new DeviceRunner(device, driver, () => undefined, silentLog);
+    const group = device.groups[0] as Group;
+    await runner.poll(group);
+    expect(runner.stats().lastError).toBe('slave 1 not answering');
+    expect(runner.stats().pollErrors).toBe(1);
+    failing = false;
+    await runner.poll(group);
+    expect(runner.stats().lastError).toBeNull();
+    expect(runner.stats().pollErrors).toBe(1);
+  });
+});

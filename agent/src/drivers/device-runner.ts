@@ -17,7 +17,14 @@ export class DeviceRunner {
   pollErrors = 0;
   tagErrors = 0;
   lastPollAt: number | null = null;
-  lastError: string | null = null;
+  /** Why each group's last poll (or subscription) failed; a group's success clears its entry. */
+  private readonly groupErrors = new Map<string, string>();
+
+  /** The runner's own reason (a failed poll or subscription), until that group works again. */
+  get lastError(): string | null {
+    for (const reason of this.groupErrors.values()) return reason;
+    return null;
+  }
   private readonly schedulers: GroupScheduler[] = [];
   /** Per group, per tag: whether it has a scale, offset or precision to apply. */
   private readonly scaling = new WeakMap<Group, boolean[]>();
@@ -51,8 +58,9 @@ export class DeviceRunner {
       if (isSubscribingDriver(driver) && (group.acquisition ?? 'subscribe') === 'subscribe') {
         // The source reports changes itself; each delivery is published as it comes.
         driver.subscribe(group, (read, timestamp) => this.publish(group, read, timestamp)).catch((err: unknown) => {
-          this.lastError = errorMessage(err);
-          this.log.warn({ device: this.device.name, group: group.name, err: this.lastError }, 'subscription failed');
+          const reason = errorMessage(err);
+          this.groupErrors.set(group.name, reason);
+          this.log.warn({ device: this.device.name, group: group.name, err: reason }, 'subscription failed');
         });
         continue;
       }
@@ -83,14 +91,16 @@ export class DeviceRunner {
     try {
       const raw = await this.driver.readGroup(group);
       this.polls++;
+      this.groupErrors.delete(group.name);
       return this.publish(group, raw, timestamp);
     } catch (err) {
       this.polls++;
       this.pollErrors++;
       this.tagErrors += group.tags.length;
       this.lastPollAt = timestamp;
-      this.lastError = errorMessage(err);
-      this.log.debug({ device: this.device.name, group: group.name, err: this.lastError }, 'poll failed');
+      const reason = errorMessage(err);
+      this.groupErrors.set(group.name, reason);
+      this.log.debug({ device: this.device.name, group: group.name, err: reason }, 'poll failed');
       const errors = Object.fromEntries(group.tags.map((t) => [t.name, TagErrorNumber.DEVICE_NO_RESPONSE]));
       const gv: GroupValues = { device: this.device.name, group: group.name, timestamp, values: {}, errors };
       this.onValues(gv);
