@@ -71,9 +71,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // The channel is created first (not started) because sinks with `broker: 'fleet'` publish through it.
   let reconciler: ConfigReconciler | undefined = undefined;
   let engine: ApplyEngine | undefined = undefined;
+  let stateSeq = 0;
   const stateMessage = (): StateMessage => {
     const s = reconciler!.state();
     return {
+      seq: stateSeq++,
       appliedRevision: s.appliedRevision,
       appliedSha256: s.appliedSha256,
       status: s.status,
@@ -194,6 +196,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   scheduleHeartbeat(heartbeatMs || DEFAULT_HEARTBEAT_MS);
   await refreshStatus();
   const statusTimer = writeStatus ? setInterval(() => void refreshStatus(), options.statusIntervalMs ?? 5000) : undefined;
+  // What booted is what the first check compares against: no extra state before anything changed.
+  publishedLinks = linkSignature();
   const linkTimer = setInterval(() => {
     if (!stopped && linkSignature() !== publishedLinks) publishState();
   }, LINK_CHECK_MS);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Agent, Prisma } from '@prisma/client';
-import type { SyncStatus } from '@edgefleet/protocol';
+import { isNewerState, type StateMessage, type SyncStatus } from '@edgefleet/protocol';
 import type { Pagination } from '../common/http/pagination.js';
 import { PRISMA, type PrismaClient } from '../database/prisma.js';
 import { syncStatusWhere } from './agent-filters.js';
@@ -47,6 +47,23 @@ export class AgentRepository {
   async update(id: string, data: Prisma.AgentUpdateManyMutationInput): Promise<boolean> {
     const { count } = await this.prisma.agent.updateMany({ where: { id }, data });
     return count > 0;
+  }
+
+  /**
+   * Writes a reported state unless the row already holds a newer one: replicas sharing a
+   * subscription may receive two state messages of one agent and write them in either order.
+   * The row is locked while comparing. Answers whether the agent exists.
+   */
+  async updateState(id: string, incoming: Pick<StateMessage, 'startedAt' | 'at' | 'seq'>, data: Prisma.AgentUpdateManyMutationInput): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: unknown }[]>`SELECT "reportedState" AS state FROM "Agent" WHERE "id" = ${id}::uuid FOR UPDATE`;
+      const row = rows[0];
+      if (!row) return false;
+      const held = row.state as Partial<Pick<StateMessage, 'startedAt' | 'at' | 'seq'>> | null;
+      const comparable = held?.startedAt !== undefined && held.at !== undefined ? { startedAt: held.startedAt, at: held.at, ...(held.seq !== undefined ? { seq: held.seq } : {}) } : null;
+      if (isNewerState(incoming, comparable)) await tx.agent.updateMany({ where: { id }, data });
+      return true;
+    });
   }
 
   /**

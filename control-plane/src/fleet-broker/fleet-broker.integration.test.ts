@@ -136,6 +136,28 @@ describe('fleet broker service (embedded broker, mutual TLS)', () => {
     await eventually(async () => expect(await view(a.agentId)).toMatchObject({ online: false, syncStatus: 'OFFLINE' }));
   });
 
+  it('keeps the newer of two states that arrive out of order (replicas sharing a subscription)', async () => {
+    const a = await enroll('mq-order');
+    const client = await connectAgent(a);
+    await client.publishAsync(topics.presence(a.agentId), JSON.stringify({ status: 'online', at: now() }), { qos: 1, retain: true });
+    const desired = (await api<{ revision: number; sha256: string }>('GET', `/api/v1/agents/${a.agentId}/config`)).body;
+    const startedAt = now();
+    const applied = state({ startedAt, seq: 5, appliedRevision: desired.revision, appliedSha256: desired.sha256, revision: desired.revision });
+    // Published first by the agent but delivered later: still applying, no revision yet.
+    const older = state({ startedAt, seq: 4, status: 'applying', revision: desired.revision });
+    await client.publishAsync(topics.state(a.agentId), JSON.stringify(applied), { qos: 1 });
+    await eventually(async () => expect(await view(a.agentId)).toMatchObject({ appliedRevision: desired.revision, syncStatus: 'IN_SYNC' }));
+    await client.publishAsync(topics.state(a.agentId), JSON.stringify(older), { qos: 1 });
+    // Messages of one agent are written in arrival order: once this heartbeat shows, the older state has been handled.
+    const heartbeat = { at: now(), uptimeSec: 1, cpuPercent: 0, rssBytes: 1, heapUsedBytes: 1, appliedRevision: desired.revision, devices: [], sinks: [] };
+    await client.publishAsync(topics.heartbeat(a.agentId), JSON.stringify(heartbeat), { qos: 1 });
+    await eventually(async () => expect((await view(a.agentId)).heartbeat).toEqual(heartbeat));
+    expect(await view(a.agentId)).toMatchObject({ appliedRevision: desired.revision, syncStatus: 'IN_SYNC' });
+    // A later run of the agent always wins, whatever its counter says.
+    await client.publishAsync(topics.state(a.agentId), JSON.stringify(state({ startedAt: new Date(Date.now() + 1000).toISOString(), seq: 0, status: 'failed', revision: desired.revision, appliedRevision: null, error: { code: 'CONFIG_APPLY_FAILED', message: 'boom' } })), { qos: 1 });
+    await eventually(async () => expect(await view(a.agentId)).toMatchObject({ syncStatus: 'FAILED' }));
+  });
+
   it('runs commands: offline → 409, no reply → 504, replies → results or mapped errors', async () => {
     const a = await enroll('mq-3');
     expect((await api('GET', `/api/v1/agents/${a.agentId}/values`)).body).toMatchObject({ statusCode: 409, code: 'AGENT_OFFLINE' });

@@ -62,7 +62,7 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
       .run(agentId, async () => {
         const data = this.toUpdate(kind, msg);
         if (!data) return;
-        const known = await this.agents.update(agentId, data);
+        const known = kind === 'state' ? await this.agents.updateState(agentId, stateOrder(data), data) : await this.agents.update(agentId, data);
         if (!known) this.log.debug({ agentId, kind }, 'message from an unknown agent; dropped');
       })
       .catch((err: Error) => this.log.warn({ agentId, kind, err: err.message }, 'ingestion failed'));
@@ -87,7 +87,7 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
           reportedRevision: s.revision,
           lastError: s.error ? ({ ...s.error, revision: s.revision } as Prisma.InputJsonObject) : Prisma.DbNull,
           agentVersion: s.agentVersion,
-          reportedState: { devices: s.devices, sinks: s.sinks, startedAt: s.startedAt, at: s.at },
+          reportedState: { devices: s.devices, sinks: s.sinks, startedAt: s.startedAt, at: s.at, ...(s.seq !== undefined ? { seq: s.seq } : {}) } as Prisma.InputJsonObject,
           reportedAt: now,
         };
       }
@@ -123,4 +123,10 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
     const finished = await settlesWithin(this.drain(), SHUTDOWN_DRAIN_MS);
     if (!finished) this.log.warn({ waitedMs: SHUTDOWN_DRAIN_MS }, 'ingestion still busy at shutdown; leaving it');
   }
+}
+
+/** The ordering fields of a state update, as `toUpdate` stored them in `reportedState`. */
+function stateOrder(data: Prisma.AgentUpdateManyMutationInput): { startedAt: string; at: string; seq?: number } {
+  const state = data.reportedState as { startedAt: string; at: string; seq?: number };
+  return { startedAt: state.startedAt, at: state.at, ...(state.seq !== undefined ? { seq: state.seq } : {}) };
 }

@@ -23,6 +23,8 @@ export type ComponentState = z.infer<typeof ComponentStateSchema>;
  * - `status`/`revision`/`error`: the outcome of the most recent config message the agent acted on.
  *   `rejected` = invalid document or digest mismatch; `failed` = valid but could not be applied.
  *   In both cases the agent keeps running `appliedRevision`.
+ * - `seq`: counts the state messages of one agent run (`startedAt`), so a plane that receives
+ *   two of them out of order (replicas sharing a subscription) keeps the newer one.
  */
 export const StateMessageSchema = z.object({
   appliedRevision: RevisionSchema.nullable(),
@@ -35,5 +37,18 @@ export const StateMessageSchema = z.object({
   agentVersion: z.string(),
   startedAt: IsoTimeSchema,
   at: IsoTimeSchema,
+  seq: z.number().int().min(0).optional(),
 });
 export type StateMessage = z.infer<typeof StateMessageSchema>;
+
+/**
+ * Whether a state message is newer than the one a plane holds: a later run of the agent, or a
+ * higher `seq` within the same run. Without `seq` (older agents), the agent's `at` decides.
+ */
+export function isNewerState(incoming: Pick<StateMessage, 'startedAt' | 'at' | 'seq'>, held: Pick<StateMessage, 'startedAt' | 'at' | 'seq'> | null | undefined): boolean {
+  if (!held) return true;
+  const runs = Date.parse(incoming.startedAt) - Date.parse(held.startedAt);
+  if (runs !== 0) return runs > 0;
+  if (incoming.seq !== undefined && held.seq !== undefined) return incoming.seq > held.seq;
+  return Date.parse(incoming.at) >= Date.parse(held.at);
+}
