@@ -211,7 +211,8 @@ describe('live commands', { timeout: 120_000 }, () => {
     expect(trusted).toMatchObject({ revision: before + 1, author: 'admin' });
     expect(trustedOf(trusted.document)).toEqual([normal]);
     await plane.waitApplied(agentId, trusted.revision);
-    expect((await stack.api('GET', base(), undefined, AgentViewSchema)).appliedRevision).toBe(trusted.revision);
+    // The test hears the agent's state on the broker first; the plane's view follows once ingested.
+    await eventually(async () => (await stack.api('GET', base(), undefined, AgentViewSchema)).appliedRevision === trusted.revision, 'the plane showing the trusted revision applied');
 
     // Idempotent: no new revision.
     const again = await stack.send('POST', `${base()}/devices/oven/trusted-certificates`, { fingerprint: normal });
