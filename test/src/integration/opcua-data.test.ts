@@ -5,28 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TagErrorNumber, type TagValue } from '@edgefleet/protocol';
-import { AgentError } from '../../../agent/src/util/errors.js';
 import { DeviceRunner } from '../../../agent/src/drivers/device-runner.js';
 import type { GroupValues } from '@edgefleet/protocol';
 import type { OpcUaDriver } from '../../../agent/src/drivers/opcua/opcua-driver.js';
 import { eventually } from '../support/eventually.js';
 import { STATIC_VARIABLES } from '../peers/opcua/address-space.js';
-import { Deliveries, DriverHarness, group, onlyGroup, opcuaDevice, type OpcUaDevice } from '../peers/opcua/harness.js';
+import { Deliveries, DriverHarness, group, onlyGroup, opcuaDevice, rejection, type OpcUaDevice } from '../peers/opcua/harness.js';
 import { ua } from '../peers/opcua/lib.js';
 import { OpcUaPeer } from '../peers/opcua/opcua-server.js';
 
 const staticTags = STATIC_VARIABLES.map((s) => ({ name: s.type.toLowerCase(), address: `ns=1;s=Static.${s.type}`, type: s.tagType, access: 'rw' as const }));
 const expectedStatic: Record<string, TagValue> = Object.fromEntries(STATIC_VARIABLES.map((s) => [s.type.toLowerCase(), s.expected]));
-
-async function rejection(p: Promise<unknown>): Promise<AgentError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AgentError) return err;
-    throw err;
-  }
-  throw new Error('expected the promise to reject with an AgentError');
-}
 
 describe('OPC UA driver: data', { timeout: 60_000 }, () => {
   let peer: OpcUaPeer;

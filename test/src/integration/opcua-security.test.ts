@@ -6,29 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@edgefleet/protocol';
-import { AgentError } from '../../../agent/src/util/errors.js';
 import { defaultDriverRegistry } from '../../../agent/src/drivers/registry.js';
 import { testConnection } from '../../../agent/src/commands/test-connection.js';
 import { Deadline } from '../../../agent/src/commands/deadline.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/eventually.js';
-import { DriverHarness, group, onlyGroup, opcuaDevice } from '../peers/opcua/harness.js';
+import { DriverHarness, group, onlyGroup, opcuaDevice, rejection } from '../peers/opcua/harness.js';
 import { OpcUaPeer } from '../peers/opcua/opcua-server.js';
 
 const USER = { username: 'operator', password: 's3cret!' };
 const POLICIES = ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
 const MODES = ['Sign', 'SignAndEncrypt'] as const;
 const readDouble = group('g', 1000, [{ name: 'double', address: 'ns=1;s=Static.Double', type: 'float64' }], 'poll');
-
-async function rejection(p: Promise<unknown>): Promise<AgentError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AgentError) return err;
-    throw err;
-  }
-  throw new Error('expected the promise to reject with an AgentError');
-}
 
 describe('OPC UA driver: security', { timeout: 90_000 }, () => {
   let peer: OpcUaPeer;

@@ -5,6 +5,7 @@ import { DeviceSchema, type Device, type DeviceInput, type Group, type GroupInpu
 import { createLogger, type LogLevel } from '../../../../agent/src/log.js';
 import type { GroupRead } from '../../../../agent/src/drivers/driver.js';
 import { OpcUaDriver } from '../../../../agent/src/drivers/opcua/opcua-driver.js';
+import { AgentError } from '../../../../agent/src/util/errors.js';
 
 export type OpcUaDevice = Extract<Device, { driver: 'opcua' }>;
 type SettingsInput = Extract<DeviceInput, { driver: 'opcua' }>['settings'];
@@ -92,4 +93,15 @@ export function onlyGroup(device: OpcUaDevice, name?: string): Group {
   const g = name ? device.groups.find((x) => x.name === name) : device.groups[0];
   if (!g) throw new Error(`no group ${name ?? ''}`);
   return g;
+}
+
+/** The AgentError a promise rejects with (any other outcome fails the test). */
+export async function rejection(p: Promise<unknown>): Promise<AgentError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AgentError) return err;
+    throw err;
+  }
+  throw new Error('expected the promise to reject with an AgentError');
 }
