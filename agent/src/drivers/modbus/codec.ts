@@ -284,8 +284,12 @@ const scratch = new DataView(new ArrayBuffer(8));
 
 const swap16 = (r: number): number => ((r & 0xff) << 8) | ((r >> 8) & 0xff);
 
+const boolBit: BitDecoder = (bits, at) => bits[at]!;
+const numberBit: BitDecoder = (bits, at) => (bits[at] ? 1 : 0);
+
+/** Two decoders serve every coil and discrete input. */
 export function bitDecoder(point: ModbusPoint): BitDecoder {
-  return point.type === 'bool' ? (bits, at) => bits[at]! : (bits, at) => (bits[at] ? 1 : 0);
+  return point.type === 'bool' ? boolBit : numberBit;
 }
 
 export function wordDecoder(point: ModbusPoint): WordDecoder {

@@ -74,13 +74,29 @@ function decodingOf(plan: ReadPlan): Decoding {
     const bits = isBitArea(point.area);
     d.names[s] = point.name;
     d.bits[s] = bits;
-    d.decode[s] = bits ? bitDecoder(point) : wordDecoder(point);
+    d.decode[s] = bits ? bitDecoder(point) : sharedWordDecoder(point);
     if (blocks.length === 1) {
       d.block[s] = blocks[0]!;
       d.at[s] = point.offset - plan.blocks[blocks[0]!]!.start;
     } else d.block[s] = -1;
   }
   return d;
+}
+
+/**
+ * Decoders depend only on how a tag is read, not on which tag it is: tags alike share one (a
+ * device of 1,000 uint16 tags has one decoder rather than 1,000 closures).
+ */
+const sharedDecoders = new Map<string, WordDecoder>();
+
+function sharedWordDecoder(point: ModbusPoint): WordDecoder {
+  const key = `${point.type}/${point.span}/${point.order ?? ''}/${point.bit ?? ''}/${point.length ?? ''}/${point.stringMode}`;
+  let decode = sharedDecoders.get(key);
+  if (!decode) {
+    decode = wordDecoder(point);
+    sharedDecoders.set(key, decode);
+  }
+  return decode;
 }
 
 type BlockOutcome = { code: number } | { refused: true };
