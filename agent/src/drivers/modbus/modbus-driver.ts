@@ -5,8 +5,8 @@ import type { DriverContext, GroupRead, WritableDriver } from '../driver.js';
 import { bitDecoder, encodeBit, encodeRegisters, wordDecoder, type BitDecoder, type WordDecoder } from './codec.js';
 import { describeTarget, loadModbusSerial, modbusSerialConnector, type ConnectionFactory, type ModbusReply, type ModbusTarget } from './connection.js';
 import { exceptionName, ILLEGAL_DATA_ADDRESS, isGatewayException, ModbusConnectionError, ModbusExceptionError, ModbusFrameError, ModbusTimeoutError, ModbusValueError } from './errors.js';
-import { PlanMemory, planReads, slotData, type PlanLimits, type ReadBlock, type ReadPlan } from './planner.js';
-import { AREA_NAMES, isBitArea, resolvePoint, type ModbusPoint, type PointResult } from './point.js';
+import { PlanMemory, planReads, slotData, type PlanLimits, type PointSlot, type ReadBlock, type ReadPlan } from './planner.js';
+import { AREA_NAMES, isBitArea, resolvePoint, type ModbusPoint } from './point.js';
 import { SlaveHealth } from './slave-health.js';
 import { ModbusTransport } from './transport.js';
 
@@ -62,18 +62,19 @@ interface Decoding {
   block: Int32Array;
   /** Offset of the slot's first register (or bit) in that block. */
   at: Int32Array;
-  bits: boolean[];
+  /** 1 for a bit area, 0 for registers. */
+  bits: Uint8Array;
   decode: Array<WordDecoder | BitDecoder>;
 }
 
 function decodingOf(plan: ReadPlan): Decoding {
   const n = plan.slots.length;
-  const d: Decoding = { names: new Array<string>(n), block: new Int32Array(n), at: new Int32Array(n), bits: new Array<boolean>(n), decode: new Array<WordDecoder | BitDecoder>(n) };
+  const d: Decoding = { names: new Array<string>(n), block: new Int32Array(n), at: new Int32Array(n), bits: new Uint8Array(n), decode: new Array<WordDecoder | BitDecoder>(n) };
   for (let s = 0; s < n; s++) {
     const { point, blocks } = plan.slots[s]!;
     const bits = isBitArea(point.area);
     d.names[s] = point.name;
-    d.bits[s] = bits;
+    d.bits[s] = bits ? 1 : 0;
     d.decode[s] = bits ? bitDecoder(point) : sharedWordDecoder(point);
     if (blocks.length === 1) {
       d.block[s] = blocks[0]!;
@@ -99,6 +100,30 @@ function sharedWordDecoder(point: ModbusPoint): WordDecoder {
   return decode;
 }
 
+/**
+ * A group's plan as kept between reads: its blocks, with the slots' points (over 150 bytes a tag)
+ * resolved again from the tags only when a read needs them — a refused block, or a tag spread
+ * over several blocks. A plain read decodes from the `Decoding` alone.
+ */
+function lazySlots(blocks: ReadBlock[], tags: readonly Tag[], settings: ModbusDevice['settings']): ReadPlan {
+  let slots: PointSlot[] | undefined;
+  return {
+    blocks,
+    get slots(): PointSlot[] {
+      if (!slots) {
+        const of: number[][] = tags.map(() => []);
+        for (let b = 0; b < blocks.length; b++) for (const s of blocks[b]!.slots) of[s]!.push(b);
+        slots = tags.map((tag, s) => {
+          const r = resolvePoint(tag, settings);
+          if (!r.ok) throw new Error(`tag '${tag.name}' no longer resolves: ${r.message}`);
+          return { point: r.point, blocks: of[s]! };
+        });
+      }
+      return slots;
+    },
+  };
+}
+
 type BlockOutcome = { code: number } | { refused: true };
 
 /**
@@ -114,7 +139,6 @@ export class ModbusDriver implements WritableDriver {
   private readonly memory = new PlanMemory();
   private readonly limits: PlanLimits;
   private readonly plans = new WeakMap<Group, GroupPlan>();
-  private readonly points = new WeakMap<Tag, PointResult>();
   private readonly now: () => number;
   private lastRefusal: { message: string; at: number } | undefined;
   private asked: { version: number; slaves: number[] } | undefined;
@@ -288,28 +312,25 @@ export class ModbusDriver implements WritableDriver {
     return p;
   }
 
-  private pointFor(tag: Tag): PointResult {
-    let r = this.points.get(tag);
-    if (!r) {
-      r = resolvePoint(tag, this.device.settings);
-      this.points.set(tag, r);
-    }
-    return r;
-  }
-
   /** The group's plan, rebuilt when the device has taught the planner something new. */
   private planFor(group: Group): GroupPlan {
     const cached = this.plans.get(group);
     if (cached && cached.version === this.memory.version) return cached;
     const points: ModbusPoint[] = [];
+    const tags: Tag[] = [];
     const invalid = new Map<string, string>();
     for (const tag of group.tags) {
-      const r = this.pointFor(tag);
-      if (r.ok) points.push(r.point);
-      else invalid.set(tag.name, r.message);
+      // Resolved afresh for each plan (plans are rebuilt rarely) rather than cached per tag.
+      const r = resolvePoint(tag, this.device.settings);
+      if (r.ok) {
+        points.push(r.point);
+        tags.push(tag);
+      } else invalid.set(tag.name, r.message);
     }
     const plan = planReads(points, this.limits, this.memory);
-    const entry: GroupPlan = { version: this.memory.version, plan, decoding: decodingOf(plan), invalid, values: undefined, reading: false };
+    const decoding = decodingOf(plan);
+    const kept = lazySlots(plan.blocks, invalid.size === 0 ? group.tags : tags, this.device.settings);
+    const entry: GroupPlan = { version: this.memory.version, plan: kept, decoding, invalid, values: undefined, reading: false };
     this.plans.set(group, entry);
     return entry;
   }
@@ -392,7 +413,7 @@ export class ModbusDriver implements WritableDriver {
           errors[names[s]!] = codes[b] ?? TagErrorNumber.READ_FAILURE;
           continue;
         }
-        value = bits[s] ? (decode[s] as BitDecoder)(words as boolean[], at[s]!) : (decode[s] as WordDecoder)(words as number[], at[s]!);
+        value = bits[s] === 1 ? (decode[s] as BitDecoder)(words as boolean[], at[s]!) : (decode[s] as WordDecoder)(words as number[], at[s]!);
       } else {
         // A tag spread over several blocks: gather its words first.
         const code = plan.slots[s]!.blocks.map((i) => codes[i]).find((c) => c !== undefined);
@@ -401,7 +422,7 @@ export class ModbusDriver implements WritableDriver {
           continue;
         }
         const words = slotData<number | boolean>(plan, s, data);
-        if (words) value = bits[s] ? (decode[s] as BitDecoder)(words as boolean[], 0) : (decode[s] as WordDecoder)(words as number[], 0);
+        if (words) value = bits[s] === 1 ? (decode[s] as BitDecoder)(words as boolean[], 0) : (decode[s] as WordDecoder)(words as number[], 0);
       }
       if (value === undefined) errors[names[s]!] = TagErrorNumber.READ_FAILURE;
       else values[names[s]!] = value;

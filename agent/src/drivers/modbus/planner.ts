@@ -35,7 +35,7 @@ export interface ReadBlock {
 export interface PointSlot {
   point: ModbusPoint;
   /** Indices into `ReadPlan.blocks`, in address order: more than one only for a tag longer than one request allows. */
-  blocks: number[];
+  blocks: readonly number[];
 }
 
 export interface ReadPlan {
@@ -72,10 +72,12 @@ export class PlanMemory {
 }
 
 const NO_MEMORY = new PlanMemory();
+/** Placeholder until a slot is attached (every slot is). */
+const NO_BLOCKS: readonly number[] = [];
 
 /** Plans the reads of a set of points. Blocks come out ordered by slave, area and address. */
 export function planReads(points: readonly ModbusPoint[], limits: PlanLimits, memory: PlanMemory = NO_MEMORY): ReadPlan {
-  const plan: ReadPlan = { blocks: [], slots: points.map((point) => ({ point, blocks: [] })) };
+  const plan: ReadPlan = { blocks: [], slots: points.map((point) => ({ point, blocks: NO_BLOCKS })) };
   const order = plan.slots.map((_, i) => i);
   order.sort((a, b) => {
     const p = plan.slots[a]!.point;
@@ -102,6 +104,12 @@ function planRun(plan: ReadPlan, run: number[], limits: PlanLimits, memory: Plan
   const maxGap = bits ? limits.maxGapBits : limits.maxGapRegisters;
   let cur: ReadBlock | undefined;
   let curIndex = -1;
+  /** The `[b]` arrays of slots carried by one block, shared by all its slots (they are never mutated). */
+  let single: number[] | undefined;
+  const only = (b: number): number[] => {
+    if (single?.[0] !== b) single = [b];
+    return single;
+  };
 
   const open = (start: number, end: number): number => {
     const block: ReadBlock = { slave, area, start, count: end - start, gaps: [], slots: [] };
@@ -134,14 +142,14 @@ function planRun(plan: ReadPlan, run: number[], limits: PlanLimits, memory: Plan
       const same = cur && cur.start === ps && cur.count === p.span && plan.blocks[curIndex]!.slots.every((s) => samePlace(plan.slots[s]!.point, p));
       if (same) blocks.push(curIndex);
       else chunks(ps, pe, blocks);
-      attach(slot, blocks);
+      attach(slot, blocks.length === 1 ? only(blocks[0]!) : blocks);
       continue;
     }
     if (cur && memory.touchesForbidden(slave, area, cur.start, cur.start + cur.count)) cur = undefined;
     if (cur) {
       const end = cur.start + cur.count;
       if (pe <= end) {
-        attach(slot, [curIndex]);
+        attach(slot, only(curIndex));
         continue;
       }
       const gap = ps - end;
@@ -149,7 +157,7 @@ function planRun(plan: ReadPlan, run: number[], limits: PlanLimits, memory: Plan
       if (joinable && pe - cur.start <= limit) {
         if (gap > 0) cur.gaps.push([end, ps]);
         cur.count = pe - cur.start;
-        attach(slot, [curIndex]);
+        attach(slot, only(curIndex));
         continue;
       }
       if (joinable && p.span > limit && ps < cur.start + limit) {
@@ -164,7 +172,7 @@ function planRun(plan: ReadPlan, run: number[], limits: PlanLimits, memory: Plan
     }
     const blocks: number[] = [];
     chunks(ps, pe, blocks);
-    attach(slot, blocks);
+    attach(slot, blocks.length === 1 ? only(blocks[0]!) : blocks);
   }
 }
 

@@ -45,6 +45,9 @@ export function resolvePoint(tag: Tag, settings: Pick<ModbusSettings, 'addressBa
   const registers = addr.area === 3 || addr.area === 4;
   const isBitType = tag.type === 'bit' || tag.type === 'bool';
   const isText = tag.type === 'string' || tag.type === 'bytes';
+  const order = registers ? resolveModbusOrder(addr, tag.type, settings) : undefined;
+  // Every field set in one literal, optional ones as undefined: all points share one compact
+  // shape (no out-of-object property store), and a group of thousands of tags keeps thousands.
   const point: ModbusPoint = {
     name: tag.name,
     type: tag.type,
@@ -53,13 +56,21 @@ export function resolvePoint(tag: Tag, settings: Pick<ModbusSettings, 'addressBa
     area: addr.area,
     offset: modbusOffset(addr, settings.addressBase),
     span: modbusTagSpan(addr, tag.type),
+    bit: registers && isBitType ? addr.bit : undefined,
+    order: order === undefined ? undefined : intern(order),
+    length: isText ? modbusStringLength(addr) : undefined,
     stringMode: addr.stringMode ?? 'H',
   };
-  if (registers && isBitType && addr.bit !== undefined) point.bit = addr.bit;
-  if (isText) point.length = modbusStringLength(addr);
-  const order = resolveModbusOrder(addr, tag.type, settings);
-  if (registers && order !== undefined) point.order = order;
   return { ok: true, point };
+}
+
+/** One copy of each order string, however many tags name it. */
+const interned = new Map<string, string>();
+function intern<T extends string>(s: T): T {
+  const known = interned.get(s);
+  if (known !== undefined) return known as T;
+  interned.set(s, s);
+  return s;
 }
 
 export const AREA_NAMES: Readonly<Record<ModbusArea, string>> = {
