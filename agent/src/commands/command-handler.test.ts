@@ -276,7 +276,7 @@ describe('CommandHandler', () => {
       error: { code: 'VALIDATION_FAILED', issues: [{ path: 'args.device.groups[0].tags[0].address', message: expect.stringMatching(/^tag 'pressure' \(1!300001, int16, rw\): .*read only/) }] },
     });
     const twice = fullSim({ groups: [{ name: 'a', intervalMs: 1000, tags: [] }, { name: 'a', intervalMs: 1000, tags: [] }] });
-    expect(await send({ command: 'browse', args: { device: twice } })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [{ path: 'args.device.groups[1].name', message: "duplicate group name 'a'" }] } });
+    expect(await send({ command: 'browse', args: { device: twice } })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [{ path: 'args.device.groups[1].name', message: "duplicate group name 'a' in device 'bench'" }] } });
     expect(created.length).toBe(configured);
   });
 

@@ -45,6 +45,28 @@ export function checkGroupForDriver(device: Device, group: Group): Issue[] {
   return [];
 }
 
+/**
+ * Everything checked within one device, as issues relative to the device: unique group names,
+ * unique tag names per group, and the driver's group and tag checks. Shared by the config
+ * document and by commands that carry a device of their own (test-connection, browse).
+ */
+export function checkDevice(device: Device): Issue[] {
+  const issues: Issue[] = [];
+  const groups = new Set<string>();
+  device.groups.forEach((group, g) => {
+    if (groups.has(group.name)) issues.push({ path: ['groups', g, 'name'], message: `duplicate group name '${group.name}' in device '${device.name}'` });
+    groups.add(group.name);
+    for (const issue of checkGroupForDriver(device, group)) issues.push({ path: ['groups', g, ...issue.path], message: issue.message });
+    const tags = new Set<string>();
+    group.tags.forEach((tag, t) => {
+      if (tags.has(tag.name)) issues.push({ path: ['groups', g, 'tags', t, 'name'], message: `duplicate tag name '${tag.name}' in group '${group.name}'` });
+      tags.add(tag.name);
+      for (const issue of checkTagForDriver(device, tag)) issues.push({ path: ['groups', g, 'tags', t, ...issue.path], message: issue.message });
+    });
+  });
+  return issues;
+}
+
 /** Agent-wide runtime settings. */
 export const AgentRuntimeSettingsSchema = z
   .object({
@@ -73,26 +95,8 @@ export const AgentConfigSchema = z
       if (deviceIndex.has(device.name)) {
         ctx.addIssue({ code: 'custom', path: ['devices', d, 'name'], message: `duplicate device name '${device.name}'` });
       }
-      const groups = new Set<string>();
-      deviceIndex.set(device.name, groups);
-      device.groups.forEach((group, g) => {
-        if (groups.has(group.name)) {
-          ctx.addIssue({ code: 'custom', path: ['devices', d, 'groups', g, 'name'], message: `duplicate group name '${group.name}' in device '${device.name}'` });
-        }
-        groups.add(group.name);
-        for (const issue of checkGroupForDriver(device, group)) {
-          ctx.addIssue({ code: 'custom', path: ['devices', d, 'groups', g, ...issue.path], message: issue.message });
-        }
-        const tags = new Set<string>();
-        group.tags.forEach((tag, t) => {
-          const at = ['devices', d, 'groups', g, 'tags', t];
-          if (tags.has(tag.name)) {
-            ctx.addIssue({ code: 'custom', path: [...at, 'name'], message: `duplicate tag name '${tag.name}' in group '${group.name}'` });
-          }
-          tags.add(tag.name);
-          for (const issue of checkTagForDriver(device, tag)) ctx.addIssue({ code: 'custom', path: [...at, ...issue.path], message: issue.message });
-        });
-      });
+      deviceIndex.set(device.name, new Set(device.groups.map((g) => g.name)));
+      for (const issue of checkDevice(device)) ctx.addIssue({ code: 'custom', path: ['devices', d, ...issue.path], message: issue.message });
     });
     const sinkNames = new Set<string>();
     doc.northbound.forEach((sink, s) => {

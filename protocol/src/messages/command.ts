@@ -3,7 +3,7 @@ import { IsoTimeSchema, WireErrorSchema } from './common.js';
 import { GroupValuesSchema, TagValueSchema } from './values.js';
 import { NameSchema } from '../config/names.js';
 import { DeviceSchema } from '../config/device.js';
-import { checkGroupForDriver, checkTagForDriver } from '../config/agent-config.js';
+import { checkDevice } from '../config/agent-config.js';
 import { parseOpcUaNodeId } from '../config/opcua.js';
 
 /** Where a browse starts when no node is given: the Objects folder. */
@@ -20,18 +20,7 @@ export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must b
  * refused by the plane with the tag's name before anything connects, and by the agent again.
  */
 export const FullDeviceSchema = DeviceSchema.superRefine((device, ctx) => {
-  const groups = new Set<string>();
-  device.groups.forEach((group, g) => {
-    if (groups.has(group.name)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'name'], message: `duplicate group name '${group.name}'` });
-    groups.add(group.name);
-    for (const issue of checkGroupForDriver(device, group)) ctx.addIssue({ code: 'custom', path: ['groups', g, ...issue.path], message: issue.message });
-    const tags = new Set<string>();
-    group.tags.forEach((tag, t) => {
-      if (tags.has(tag.name)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'tags', t, 'name'], message: `duplicate tag name '${tag.name}' in group '${group.name}'` });
-      tags.add(tag.name);
-      for (const issue of checkTagForDriver(device, tag)) ctx.addIssue({ code: 'custom', path: ['groups', g, 'tags', t, ...issue.path], message: issue.message });
-    });
-  });
+  for (const issue of checkDevice(device)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 });
 
 /** An OPC UA NodeId in its string form (`ns=2;s=Line1`, `i=85`), checked like a tag address. */
