@@ -3,7 +3,6 @@
  * agent process enrolled through the API and running a simulator device.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { spawnAgent, type AgentProcess } from '../support/agent-process.js';
 import { PlaneClient } from '../support/plane-client.js';
 import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/ports.js';
 import { AgentListSchema, FleetListSchema, simulatorConfig } from '../support/fixtures.js';
 
 /** A device as commissioning sends it: not in the config, given in full. */
@@ -41,15 +41,6 @@ const pressWithAddress = (address: string) => ({
   settings: { host: '127.0.0.1', port: 1502 },
   groups: [{ name: 'g', intervalMs: 1000, tags: [{ name: 'pressure', address, type: 'float32' }] }],
 });
-
-/** A port nothing listens on: bound by the system, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('live commands', { timeout: 120_000 }, () => {
   let stack: Stack;
@@ -171,7 +162,7 @@ describe('live commands', { timeout: 120_000 }, () => {
   });
 
   it('tests a Modbus TCP device on a closed port: ok false, at once, saying why', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // bound by the system, then released: nothing listens there
     const started = Date.now();
     const res = await post('devices/test-connection', { device: { ...pressWithAddress('1!400001'), settings: { host: '127.0.0.1', port } } });
     expect(res.status).toBe(200);
