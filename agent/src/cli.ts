@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+// First, so the heap settings hold from the start (see the module).
+import { fullGarbageCollector } from './runtime/heap-tuning.js';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { BootstrapFileSchema, describeIssues, parseJsonWith } from '@edgefleet/protocol';
 import { createLogger, type LogLevel } from './log.js';
 import { startAgent } from './runtime/agent.js';
@@ -86,7 +86,6 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       const params = await enrollParams();
-      tuneHeapForPolling();
       const agent = await startAgent({ stateDir, logger: log, onApplied: fullGarbageCollector(), ...(params ? { enroll: params } : {}) });
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
@@ -109,40 +108,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
-
-/**
- * Turns off V8's allocation-site pretenuring for the agent process. Every poll builds a few
- * short-lived objects (a 1,000-tag group: its read, scaled values and payload); V8 sees some
- * of them survive a scavenge (polls in flight) and from then on allocates every object of those
- * sites directly in the old generation, which then grows by ≈ 1.2 MB a second at 100k tags/s
- * until a full collection (seen with a sampling heap profile). Without it they die young, as
- * they should: old generation flat, RSS 100 × 1,000 simulator ≈ 174 → 154 MiB over 20 s and
- * still climbing before, CPU unchanged (6.4-7.2 % both ways on this noisy machine).
- * Set at run time, before any device polls: the flag is read when sites are (re)decided.
- */
-function tuneHeapForPolling(): void {
-  setFlagsFromString('--no-allocation-site-pretenuring');
-}
-
-/**
- * V8's full collector, for the one agent this process runs to call after each config apply.
- * Applying a large config (100 devices × 1,000 tags: a 4 MB message, its parse, digest, zod
- * output and last-good copy) leaves ≈ 20 MB of garbage in the old generation, which V8 only
- * collects once that generation reaches its initial limit; until then it is resident. One full
- * collection per apply (tens of ms, only when the config changes) brings the 100 × 1,000
- * simulator agent from ≈ 174 to ≈ 154 MiB RSS (old generation 53 → 33 MB used).
- * `gc` is exposed in a throw-away context only, not on this program's global object.
- */
-function fullGarbageCollector(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    setFlagsFromString('--no-expose-gc');
-    return typeof gc === 'function' ? () => (gc as () => void)() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function parseArguments(argv: string[]) {
   try {
