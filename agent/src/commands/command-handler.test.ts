@@ -7,7 +7,7 @@ import { SimulatorDriver } from '../drivers/simulator/simulator-driver.js';
 import type { GroupRead } from '../drivers/driver.js';
 import { ValuesCache } from '../runtime/values-cache.js';
 import { defaultSinkRegistry } from '../sinks/registry.js';
-import { CountingSimulator, FakeFleet, config, silentLog, testEngine } from '../test-support/fixtures.js';
+import { CountingSimulator, FakeFleet, config, sampleOf, silentLog, testEngine } from '../test-support/fixtures.js';
 import { AgentError } from '../util/errors.js';
 import { CommandHandler } from './command-handler.js';
 
@@ -141,8 +141,8 @@ describe('CommandHandler', () => {
 
   it('reads values from the cache, filtered by device and group', async () => {
     const { send, cache } = await make();
-    cache.put({ device: 'sim', group: 'g', timestamp: 1, values: { cnt: 1 }, errors: {} });
-    cache.put({ device: 'other', group: 'g', timestamp: 1, values: { x: 1 }, errors: {} });
+    cache.put(sampleOf('sim', 'g', 1, { cnt: 1 }));
+    cache.put(sampleOf('other', 'g', 1, { x: 1 }));
     const reply = await send({ command: 'read-values', args: { device: 'sim' } });
     expect(reply).toEqual({ requestId, ok: true, result: { groups: [{ device: 'sim', group: 'g', timestamp: 1, values: { cnt: 1 }, errors: {} }] } });
     expect(await send({ command: 'read-values' })).toMatchObject({ result: { groups: [{}, {}] } });
@@ -201,7 +201,7 @@ describe('CommandHandler', () => {
     expect(await send({ command: 'read', args: { device: 'sim', group: 'g', tag: 'mem' } })).toMatchObject({ result: { values: { mem: 50 } } });
     // The simulator holds the raw value: 50 / scale 10.
     const raw = await engine.device('sim')!.driver.readGroup({ name: 'g', intervalMs: 1000, tags: [{ name: 'mem', address: 'memory(initial=4)', type: 'float64', access: 'rw' }] });
-    expect(raw.values.mem).toBe(5);
+    expect(raw.values[0]).toBe(5);
   });
 
   it('refuses writes to read-only, unknown or disabled tags, and values that do not fit the type', async () => {

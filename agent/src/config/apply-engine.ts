@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, ErrorCode, type AgentConfig, type ComponentState, type Device, type Group, type GroupValues, type Sink as SinkConfig, type WireError } from '@edgefleet/protocol';
+import { canonicalJson, ErrorCode, type AgentConfig, type ComponentState, type Device, type Sink as SinkConfig, type WireError } from '@edgefleet/protocol';
 import type { Logger } from '../log.js';
 import { DeviceRunner } from '../drivers/device-runner.js';
 import type { DriverRegistry } from '../drivers/registry.js';
 import type { DriverContext } from '../drivers/driver.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import type { Sink, SinkContext } from '../sinks/sink.js';
+import type { GroupSample } from '../runtime/group-sample.js';
 import { AgentError, errorMessage } from '../util/errors.js';
 
 interface RunningSink {
@@ -29,8 +30,8 @@ export interface ApplyEngineOptions {
   sinkContext: SinkContext;
   driverContext: DriverContext;
   log: Logger;
-  /** Every group read, after routing to sinks, with its group's configured tags (feeds the latest-values cache). */
-  onValues?: (values: GroupValues, tags?: Group['tags']) => void;
+  /** Every group read or delivery, after routing to sinks (feeds the latest-values cache); synchronous, see `GroupSample`. */
+  onValues?: (sample: GroupSample) => void;
 }
 
 /**
@@ -155,19 +156,15 @@ export class ApplyEngine {
 
   private createRunner(device: Device): DeviceRunner {
     const driver = this.options.drivers.create(device, this.options.driverContext);
-    const runner: DeviceRunner = new DeviceRunner(device, driver, (values) => this.route(runner, values), this.options.log);
+    const runner: DeviceRunner = new DeviceRunner(device, driver, (sample) => this.route(runner, sample), this.options.log);
     return runner;
   }
 
   /** Only the runner currently in service may feed sinks; a retiring or aborted one is muted. */
-  private route(runner: DeviceRunner, values: GroupValues): void {
+  private route(runner: DeviceRunner, sample: GroupSample): void {
     if (this.devices.get(runner.name)?.runner !== runner) return;
-    for (const sink of this.routes.get(routeKey(values.device, values.group)) ?? []) sink.publish(values);
-    if (this.options.onValues) {
-      let tags: Group['tags'] | undefined;
-      for (const group of runner.device.groups) if (group.name === values.group) tags = group.tags;
-      this.options.onValues(values, tags);
-    }
+    for (const sink of this.routes.get(routeKey(sample.device, sample.group.name)) ?? []) sink.publish(sample);
+    this.options.onValues?.(sample);
   }
 
   private async guard(what: string, step: () => Promise<void>): Promise<void> {

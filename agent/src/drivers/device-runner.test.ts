@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceSchema, TagErrorNumber, type Group, type GroupValues } from '@edgefleet/protocol';
-import { silentLog } from '../test-support/fixtures.js';
+import { DeviceSchema, TagErrorNumber, type Group, type GroupValues, type TagValue } from '@edgefleet/protocol';
+import { toGroupValues } from '../runtime/group-sample.js';
+import { positional, silentLog } from '../test-support/fixtures.js';
 import { DeviceRunner } from './device-runner.js';
 import type { Driver, GroupRead } from './driver.js';
 
-/** A driver that answers every read with the same record, filled again each time (as the Modbus driver does). */
-function reusingDriver(fill: (values: GroupRead['values']) => void, errors: GroupRead['errors'] = {}): Driver {
-  const values: GroupRead['values'] = {};
+/** A driver that answers every read with the same arrays, filled again each time (as the Modbus driver does). */
+function reusingDriver(group: Group, fill: (values: Record<string, TagValue>) => void, errors: Record<string, number> = {}): Driver {
+  const read: GroupRead = positional(group.tags, {}, errors);
   return {
     kind: 'simulator',
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
     waitConnected: () => Promise.resolve(),
     readGroup: () => {
-      fill(values);
-      return Promise.resolve({ values, errors: { ...errors } });
+      const record: Record<string, TagValue> = {};
+      fill(record);
+      const next = positional(group.tags, record, errors);
+      for (let i = 0; i < read.values.length; i++) read.values[i] = next.values[i];
+      return Promise.resolve(read);
     },
     link: () => 'connected',
     lastError: () => null,
@@ -40,9 +44,11 @@ const device = DeviceSchema.parse({
 });
 
 describe('DeviceRunner poll', () => {
-  it('publishes scaled values in a record of its own, leaving unscaled tags as read', async () => {
+  it('publishes scaled values, leaving unscaled tags as read and the driver’s arrays alone', async () => {
     let n = 0;
+    const group = device.groups[0] as Group;
     const driver = reusingDriver(
+      group,
       (v) => {
         n++;
         v.plain = n;
@@ -54,8 +60,7 @@ describe('DeviceRunner poll', () => {
       { failing: TagErrorNumber.READ_FAILURE },
     );
     const published: GroupValues[] = [];
-    const runner = new DeviceRunner(device, driver, (gv) => published.push(gv), silentLog);
-    const group = device.groups[0] as Group;
+    const runner = new DeviceRunner(device, driver, (sample) => published.push(toGroupValues(sample)), silentLog);
     await runner.poll(group);
     await runner.poll(group);
     expect(published.map((p) => p.values)).toEqual([
@@ -72,8 +77,8 @@ describe('DeviceRunner last error', () => {
   it('reports why a poll failed until that group reads again, then the driver’s own reason', async () => {
     let failing = true;
     const driver: Driver = {
-      ...reusingDriver((v) => void (v.plain = 1)),
-      readGroup: () => (failing ? Promise.reject(new Error('slave 1 not answering')) : Promise.resolve({ values: { plain: 1 }, errors: {} })),
+      ...reusingDriver(device.groups[0] as Group, (v) => void (v.plain = 1)),
+      readGroup: () => (failing ? Promise.reject(new Error('slave 1 not answering')) : Promise.resolve(positional((device.groups[0] as Group).tags, { plain: 1 }))),
       lastError: () => null,
     };
     const runner = new DeviceRunner(device, driver, () => undefined, silentLog);
@@ -85,5 +90,35 @@ describe('DeviceRunner last error', () => {
     await runner.poll(group);
     expect(runner.stats().lastError).toBeNull();
     expect(runner.stats().pollErrors).toBe(1);
+  });
+});
+
+describe('DeviceRunner deliveries', () => {
+  it('scales only the tags a delivery carries, each once, and leaves the driver’s values as they were', async () => {
+    const group = device.groups[0] as Group;
+    let deliver: ((read: GroupRead, timestamp: number) => void) | undefined;
+    const driver: Driver & { subscribe: (g: Group, d: (read: GroupRead, timestamp: number) => void) => Promise<void> } = {
+      ...reusingDriver(group, () => undefined),
+      subscribe: (_g, d) => {
+        deliver = d;
+        return Promise.resolve();
+      },
+    };
+    const published: GroupValues[] = [];
+    const runner = new DeviceRunner({ ...device, groups: [{ ...group, acquisition: 'subscribe' }] }, driver, (sample) => published.push(toGroupValues(sample)), silentLog);
+    await runner.open();
+    runner.run();
+    const subscribed = runner.device.groups[0] as Group;
+    const first: GroupRead = { values: [10, 100, undefined, undefined, undefined], errors: new Map(), changed: [0, 1] };
+    deliver!(first, 1);
+    const second: GroupRead = { values: [undefined, undefined, 7, undefined, undefined], errors: new Map([[4, TagErrorNumber.READ_FAILURE]]), changed: [2, 4] };
+    deliver!(second, 2);
+    expect(published).toEqual([
+      { device: 'd', group: subscribed.name, timestamp: 1, values: { plain: 10, scaled: 12 }, errors: {} },
+      { device: 'd', group: subscribed.name, timestamp: 2, values: { offset: 2 }, errors: { failing: TagErrorNumber.READ_FAILURE } },
+    ]);
+    expect(first.values).toEqual([10, 100, undefined, undefined, undefined]);
+    expect(runner.tagErrors).toBe(1);
+    await runner.stop();
   });
 });

@@ -1,4 +1,5 @@
 import { ErrorCode, TagErrorNumber, type Device, type DeviceStats, type Group, type GroupValues, type LinkState, type TagValue } from '@edgefleet/protocol';
+import { toRecords, type GroupSample } from '../runtime/group-sample.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../util/errors.js';
 import { AgentError } from '../util/errors.js';
@@ -6,7 +7,10 @@ import { isSubscribingDriver, type Driver, type GroupRead } from './driver.js';
 import { GroupScheduler } from './group-scheduler.js';
 import { scaleValue } from './scaling.js';
 
-export type ValuesListener = (values: GroupValues) => void;
+/** Receives each read or delivery, synchronously; see `GroupSample` for what it may keep. */
+export type ValuesListener = (sample: GroupSample) => void;
+
+const NO_VALUES: ReadonlyArray<TagValue | undefined> = [];
 
 /**
  * One running device: its driver, a scheduler per group, and the poll statistics reported in
@@ -26,8 +30,11 @@ export class DeviceRunner {
     return null;
   }
   private readonly schedulers: GroupScheduler[] = [];
-  /** Per group, per tag: whether it has a scale, offset or precision to apply. */
-  private readonly scaling = new WeakMap<Group, boolean[]>();
+  /**
+   * Per group: which tags have a scale, offset or precision to apply (undefined when none: the
+   * driver's values are handed on as they are), and the array the scaled values go in.
+   */
+  private readonly scaling = new WeakMap<Group, { needs: Uint8Array | undefined; out: Array<TagValue | undefined> }>();
   private started = false;
   private running = false;
 
@@ -85,14 +92,14 @@ export class DeviceRunner {
     return this.device.enabled ? this.driver.link() : 'disabled';
   }
 
-  /** Reads one group once, publishes the scaled values and returns them. */
-  async poll(group: Group): Promise<GroupValues | undefined> {
+  /** Reads one group once and publishes the scaled values (or every tag's error). */
+  async poll(group: Group): Promise<void> {
     const timestamp = Date.now();
     try {
       const raw = await this.driver.readGroup(group);
       this.polls++;
       this.groupErrors.delete(group.name);
-      return this.publish(group, raw, timestamp);
+      this.publish(group, raw, timestamp);
     } catch (err) {
       this.polls++;
       this.pollErrors++;
@@ -101,10 +108,9 @@ export class DeviceRunner {
       const reason = errorMessage(err);
       this.groupErrors.set(group.name, reason);
       this.log.debug({ device: this.device.name, group: group.name, err: reason }, 'poll failed');
-      const errors = Object.fromEntries(group.tags.map((t) => [t.name, TagErrorNumber.DEVICE_NO_RESPONSE]));
-      const gv: GroupValues = { device: this.device.name, group: group.name, timestamp, values: {}, errors };
-      this.onValues(gv);
-      return gv;
+      const errors = new Map<number, number>();
+      for (let i = 0; i < group.tags.length; i++) errors.set(i, TagErrorNumber.DEVICE_NO_RESPONSE);
+      this.onValues({ device: this.device.name, group, timestamp, values: NO_VALUES, errors });
     }
   }
 
@@ -121,38 +127,48 @@ export class DeviceRunner {
       if (err instanceof AgentError) throw err;
       throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${errorMessage(err)}`);
     }
-    return { device: this.device.name, group: group.name, timestamp, values: this.scaled(group, raw), errors: { ...raw.errors } };
+    const values = group.tags.map((tag, i) => {
+      const v = raw.values[i];
+      return v === undefined ? undefined : scaleValue(tag, v);
+    });
+    return { device: this.device.name, group: group.name, timestamp, ...toRecords(group.tags, { values, errors: raw.errors }) };
   }
 
   /**
-   * The group's values in a record of their own (the driver may fill its record again on its
-   * next read), scaled. Which tags have a scale, offset or precision is worked out once per
-   * group: the others are copied as they are.
+   * The read's values scaled. Which tags have a scale, offset or precision is worked out once
+   * per group; a group with none hands the driver's values on as they are, the others are
+   * copied into an array of the runner's (the driver's is the driver's) and scaled there.
    */
-  private scaled(group: Group, raw: GroupRead): Record<string, TagValue> {
+  private scaled(group: Group, raw: GroupRead): ReadonlyArray<TagValue | undefined> {
     let scaling = this.scaling.get(group);
     if (!scaling) {
-      scaling = group.tags.map((t) => t.scale !== undefined || t.offset !== undefined || t.precision !== undefined);
+      const needs = new Uint8Array(group.tags.length);
+      let any = false;
+      group.tags.forEach((t, i) => {
+        if (t.scale !== undefined || t.offset !== undefined || t.precision !== undefined) needs[i] = 1;
+        any ||= needs[i] === 1;
+      });
+      scaling = { needs: any ? needs : undefined, out: any ? new Array<TagValue | undefined>(group.tags.length) : [] };
       this.scaling.set(group, scaling);
     }
-    const values: Record<string, TagValue> = {};
+    const { needs, out } = scaling;
+    if (!needs) return raw.values;
     const from = raw.values;
     const tags = group.tags;
-    for (let i = 0; i < tags.length; i++) {
-      const tag = tags[i]!;
-      const v = from[tag.name];
-      if (v !== undefined) values[tag.name] = scaling[i] ? scaleValue(tag, v) : v;
-    }
-    return values;
+    const copy = (i: number): void => {
+      const v = from[i];
+      out[i] = v !== undefined && needs[i] === 1 ? scaleValue(tags[i]!, v) : v;
+    };
+    if (raw.changed) for (const i of raw.changed) copy(i);
+    else for (let i = 0; i < tags.length; i++) copy(i);
+    return out;
   }
 
   /** Scales and publishes one read or one delivery of changes. */
-  private publish(group: Group, raw: GroupRead, timestamp: number): GroupValues {
-    this.tagErrors += Object.keys(raw.errors).length;
+  private publish(group: Group, raw: GroupRead, timestamp: number): void {
+    this.tagErrors += raw.errors.size;
     this.lastPollAt = timestamp;
-    const gv: GroupValues = { device: this.device.name, group: group.name, timestamp, values: this.scaled(group, raw), errors: { ...raw.errors } };
-    this.onValues(gv);
-    return gv;
+    this.onValues({ device: this.device.name, group, timestamp, values: this.scaled(group, raw), errors: raw.errors, changed: raw.changed });
   }
 
   stats(): DeviceStats {

@@ -2,14 +2,25 @@ import type { Device, Group, LinkState, Tag, TagValue } from '@edgefleet/protoco
 import type { Logger } from '../log.js';
 
 /**
- * Raw values of one group read, before the tag's scale/offset/precision are applied. A driver
- * may reuse the same `values` record for the next read of that group (the Modbus driver does, to
- * spare 10,000-key allocations per cycle): callers copy what they keep before reading again.
+ * One read of a group, or one delivery of changes, raw (before the tag's scale, offset and
+ * precision). Tags are addressed by their position in `group.tags`: `values[i]` belongs to
+ * `group.tags[i]`. Arrays rather than records keyed by tag name: a record of 1,000 keys is a
+ * hash table, and writing every key of it each cycle cost more than decoding the values.
+ *
+ * A driver may reuse a read's `values` and `errors` for its next read of the same group (the
+ * Modbus driver does): a caller copies what it keeps before the driver reads again. The
+ * DeviceRunner hands every read on synchronously, so nothing downstream sees it change.
  */
 export interface GroupRead {
-  values: Record<string, TagValue>;
-  /** Per-tag error numbers (Neuron-compatible, see `TagErrorNumber`). */
-  errors: Record<string, number>;
+  /** The raw value per tag position; undefined where the tag has none in this read (it failed, or a delivery does not carry it). */
+  values: Array<TagValue | undefined>;
+  /** Tag position → error number (Neuron-compatible, see `TagErrorNumber`) of each tag that failed. */
+  errors: Map<number, number>;
+  /**
+   * Set on a delivery of changes (a subscription): the positions it carries, values and errors
+   * alike, each once. Absent on a read of the whole group, which carries every position.
+   */
+  changed?: number[];
 }
 
 /** What a driver may use from the agent. */

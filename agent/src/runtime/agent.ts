@@ -116,7 +116,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     sinkContext: { agentId, fleet: channel },
     driverContext,
     log,
-    onValues: (values, tags) => cache.put(values, tags),
+    onValues: (sample) => cache.put(sample),
   });
   const eng = engine;
   commands.handler = new CommandHandler({ engine: eng, cache, drivers, driverContext, appliedRevision: () => reconciler!.state().appliedRevision, log });

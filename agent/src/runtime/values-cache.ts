@@ -1,4 +1,5 @@
 import type { GroupValues, TagValue } from '@edgefleet/protocol';
+import type { GroupSample } from './group-sample.js';
 
 type Tags = readonly { readonly name: string }[];
 
@@ -20,17 +21,17 @@ class Slot {
   private kinds: Uint8Array;
   private numbers: Float64Array;
   private others: Array<TagValue | undefined> | undefined;
-  /** Name → position; built on first need (partial deliveries, reads without a tag list). */
+  /** Name → position; built on first need (re-keying on a new tag list). */
   private index: Map<string, number> | undefined;
   timestamp = 0;
 
   constructor(
     readonly device: string,
     readonly group: string,
-    /** The tag list the positions follow (undefined: positions in order of first appearance). */
-    readonly tags: Tags | undefined,
+    /** The tag list the positions follow. */
+    readonly tags: Tags,
   ) {
-    this.names = tags ? tags.map((t) => t.name) : [];
+    this.names = tags.map((t) => t.name);
     this.kinds = new Uint8Array(Math.max(8, this.names.length));
     this.numbers = new Float64Array(this.kinds.length);
   }
@@ -110,35 +111,34 @@ export class ValuesCache {
   private readonly latest = new Map<string, Slot>();
 
   /**
-   * Merges a group's read into what is known: a poll carries every tag, a subscription delivery
-   * only the tags that changed, so each tag keeps its latest value or error.
-   *
-   * `tags` is the group's configured tag list, which the read's values come from (DeviceRunner
-   * builds them from it): with it, the values are taken by walking that list, no per-read
-   * allocation.
+   * Merges a group's sample into what is known: a poll carries every tag, a subscription
+   * delivery only the tags that changed, so each tag keeps its latest value or error. Values
+   * are copied by position into the slot's arrays (the sample's arrays are not kept).
    */
-  put(read: GroupValues, tags?: Tags): void {
-    const key = `${read.device}\u0000${read.group}`;
+  put(sample: GroupSample): void {
+    const { device, group } = sample;
+    const key = `${device}\u0000${group.name}`;
     let slot = this.latest.get(key);
     if (!slot) {
-      slot = new Slot(read.device, read.group, tags);
+      slot = new Slot(device, group.name, group.tags);
       this.latest.set(key, slot);
-    } else if (tags && slot.tags !== tags) {
-      slot = slot.rekeyed(tags);
+    } else if (slot.tags !== group.tags) {
+      slot = slot.rekeyed(group.tags);
       this.latest.set(key, slot);
     }
-    const { values, errors } = read;
-    if (tags) {
-      for (let i = 0; i < tags.length; i++) {
-        const name = (tags[i] as { name: string }).name;
-        if (Object.hasOwn(values, name)) slot.setValue(i, values[name] as TagValue);
+    const { values, errors, changed } = sample;
+    const n = changed ? changed.length : group.tags.length;
+    for (let k = 0; k < n; k++) {
+      const i = changed ? changed[k]! : k;
+      // A tag reported with both a value and an error counts as failed.
+      const error = errors.size > 0 ? errors.get(i) : undefined;
+      if (error !== undefined) slot.setError(i, error);
+      else {
+        const value = values[i];
+        if (value !== undefined) slot.setValue(i, value);
       }
-    } else {
-      for (const name in values) slot.setValue(slot.at(name), values[name] as TagValue);
     }
-    // Errors are applied after values, as a tag reported as both ends up an error.
-    for (const name in errors) slot.setError(slot.at(name), errors[name] as number);
-    slot.timestamp = read.timestamp;
+    slot.timestamp = sample.timestamp;
   }
 
   query(filter: { device?: string; group?: string } = {}): GroupValues[] {

@@ -1,4 +1,5 @@
-import type { GroupValues, LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { GroupSample } from '../runtime/group-sample.js';
 
 /** A northbound sink: receives the groups it subscribes to and sends them on its transport. */
 export interface Sink {
@@ -6,8 +7,11 @@ export interface Sink {
   readonly kind: SinkConfig['kind'];
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Never throws and never blocks the poller: failures and drops are counted in `stats()`. */
-  publish(values: GroupValues): void;
+  /**
+   * Never throws and never blocks the poller: failures and drops are counted in `stats()`. The
+   * sample is valid only during the call (see `GroupSample`): the sink formats it at once.
+   */
+  publish(sample: GroupSample): void;
   link(): LinkState;
   stats(): SinkStats;
 }

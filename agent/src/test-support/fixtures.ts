@@ -1,11 +1,13 @@
 import os from 'node:os';
-import { AgentConfigSchema, configDigest, type AgentConfig, type AgentConfigInput, type Device, type GroupValues } from '@edgefleet/protocol';
+import { AgentConfigSchema, configDigest, type AgentConfig, type AgentConfigInput, type Device, type Group, type GroupValues, type TagValue } from '@edgefleet/protocol';
 import { createLogger } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
 import { DriverRegistry } from '../drivers/registry.js';
 import { SimulatorDriver } from '../drivers/simulator/simulator-driver.js';
 import { defaultSinkRegistry } from '../sinks/registry.js';
 import type { FleetPublisher } from '../sinks/sink.js';
+import { toGroupValues, type GroupSample } from '../runtime/group-sample.js';
+import type { GroupRead } from '../drivers/driver.js';
 
 export const silentLog = createLogger('silent');
 
@@ -66,7 +68,8 @@ export function testEngine(failOpen: ReadonlySet<string> = new Set()) {
     sinkContext: { agentId: '00000000-0000-4000-8000-000000000001', fleet },
     driverContext: { stateDir: os.tmpdir(), log: silentLog },
     log: silentLog,
-    onValues: (v) => values.push(v),
+    // Samples are valid only during the call: keep a copy in the wire shape.
+    onValues: (sample) => values.push(toGroupValues(sample)),
   });
   return { engine, created, fleet, values, drivers };
 }
@@ -85,4 +88,20 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A read (or a sample's arrays) from records keyed by tag name, for tests written in names. */
+export function positional(tags: readonly { name: string }[], values: Record<string, TagValue>, errors: Record<string, number> = {}): GroupRead {
+  const read: GroupRead = { values: new Array<TagValue | undefined>(tags.length), errors: new Map() };
+  tags.forEach((t, i) => {
+    if (Object.hasOwn(values, t.name)) read.values[i] = values[t.name];
+    if (Object.hasOwn(errors, t.name)) read.errors.set(i, errors[t.name]!);
+  });
+  return read;
+}
+
+/** A sample of a group given by name and tag names, from records keyed by tag name. */
+export function sampleOf(device: string, group: string | Group, timestamp: number, values: Record<string, TagValue>, errors: Record<string, number> = {}): GroupSample {
+  const g: Group = typeof group === 'string' ? { name: group, intervalMs: 1000, tags: [...new Set([...Object.keys(values), ...Object.keys(errors)])].map((name) => ({ name, address: 'counter', type: 'float64', access: 'r' })) } : group;
+  return { device, group: g, timestamp, ...positional(g.tags, values, errors) };
 }

@@ -4,13 +4,15 @@
  * whole file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TagErrorNumber, type TagValue } from '@edgefleet/protocol';
+import { ErrorCode, TagErrorNumber, type Group, type TagValue } from '@edgefleet/protocol';
 import { DeviceRunner } from '../../../agent/src/drivers/device-runner.js';
 import type { GroupValues } from '@edgefleet/protocol';
+import { toGroupValues } from '../../../agent/src/runtime/group-sample.js';
 import type { OpcUaDriver } from '../../../agent/src/drivers/opcua/opcua-driver.js';
 import { eventually } from '../support/eventually.js';
 import { STATIC_VARIABLES } from '../peers/opcua/address-space.js';
 import { Deliveries, DriverHarness, group, onlyGroup, opcuaDevice, rejection, type OpcUaDevice } from '../peers/opcua/harness.js';
+import { readRecords } from '../peers/opcua/harness.js';
 import { ua } from '../peers/opcua/lib.js';
 import { OpcUaPeer } from '../peers/opcua/opcua-server.js';
 
@@ -48,7 +50,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
   });
 
   it('polls every basic type in one read, converted to the tag types', async () => {
-    const read = await driver.readGroup(onlyGroup(device, 'static'));
+    const read = await readRecords(driver, onlyGroup(device, 'static'));
     expect(read.errors).toEqual({});
     expect(read.values).toEqual(expectedStatic);
   });
@@ -56,7 +58,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
   it('subscribes every basic type: initial values first, then changes only', async () => {
     const got = new Deliveries();
     const g = { name: 'static-sub', intervalMs: 100, tags: staticTags.map((t) => ({ ...t })) };
-    await driver.subscribe(g, got.deliver);
+    await driver.subscribe(g, got.to(g));
     await eventually(async () => Object.keys(got.latest()).length === staticTags.length, 'the initial values of every type', 10_000);
     expect(got.latest()).toEqual(expectedStatic);
     // Nothing changes: no further deliveries after the initial one(s).
@@ -73,7 +75,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     const got = new Deliveries();
     const dyn = onlyGroup(device, 'dynamic');
     const before = Date.now();
-    await driver.subscribe(dyn, got.deliver);
+    await driver.subscribe(dyn, got.to(dyn));
     await eventually(async () => got.valuesOf('counter').length >= 10, 'ten counter changes', 10_000);
     const later = got.all.slice(1);
     // Each delivery carries the tags that changed in one publish: all three change every tick.
@@ -96,10 +98,10 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     const first = new Deliveries();
     const second = new Deliveries();
     const g = { name: 'again', intervalMs: 100, tags: [{ name: 'counter', address: 'ns=1;s=Dynamic.Counter', type: 'uint32' as const, access: 'r' as const }] };
-    await driver.subscribe(g, first.deliver);
+    await driver.subscribe(g, first.to(g));
     await eventually(async () => first.all.length >= 2, 'the first subscription’s data', 5000);
     expect(peer.subscriptionCount).toBe(before + 1);
-    await driver.subscribe(g, second.deliver);
+    await driver.subscribe(g, second.to(g));
     await eventually(async () => second.all.length >= 2, 'the second subscription’s data', 5000);
     const firstCount = first.all.length;
     await new Promise((r) => setTimeout(r, 400));
@@ -109,7 +111,8 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
 
   it('reports an absolute deadband to the server: small moves are not delivered', async () => {
     const got = new Deliveries();
-    await driver.subscribe({ name: 'deadband', intervalMs: 50, tags: [{ name: 'level', address: 'ns=1;s=Static.Deadband', type: 'float64', access: 'r', deadbandAbs: 5 }] }, got.deliver);
+    const deadband: Group = { name: 'deadband', intervalMs: 50, tags: [{ name: 'level', address: 'ns=1;s=Static.Deadband', type: 'float64', access: 'r', deadbandAbs: 5 }] };
+    await driver.subscribe(deadband, got.to(deadband));
     await eventually(async () => got.valuesOf('level').length === 1, 'the initial value', 5000);
     for (const v of [1, 2, 10, 11, 14.9, 20, 16]) {
       peer.set('ns=1;s=Static.Deadband', ua.DataType.Double, v);
@@ -126,7 +129,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
       const tag = g.tags.find((t) => t.name === s.type.toLowerCase())!;
       await driver.writeTag(g, tag, s.write);
     }
-    const read = await driver.readGroup(g);
+    const read = await readRecords(driver, g);
     expect(read.errors).toEqual({});
     expect(read.values).toEqual(Object.fromEntries(STATIC_VARIABLES.map((s) => [s.type.toLowerCase(), s.readBack])));
     // On the server side too, in the server's own types.
@@ -138,7 +141,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     // Numbers given as decimal strings and booleans as 1/0 are coerced.
     await driver.writeTag(g, g.tags.find((t) => t.name === 'uint64')!, '18446744073709551614');
     await driver.writeTag(g, g.tags.find((t) => t.name === 'boolean')!, 1);
-    const again = await driver.readGroup(g);
+    const again = await readRecords(driver, g);
     expect(again.values.uint64).toBe('18446744073709551614');
     expect(again.values.boolean).toBe(true);
     const details = driver.details();
@@ -172,12 +175,13 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
       { name: 'mistyped', address: 'ns=1;s=Static.String', type: 'int32' as const },
       { name: 'array', address: 'ns=1;s=Static.DoubleArray', type: 'string' as const },
     ];
-    const read = await driver.readGroup({ name: 'mixed', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' as const })) });
+    const read = await readRecords(driver, { name: 'mixed', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' as const })) });
     expect(read.values).toEqual({ ok: 12.5, array: '[1.5,2.5]' });
     expect(read.errors).toEqual({ missing: TagErrorNumber.READ_FAILURE, foreign: TagErrorNumber.READ_FAILURE, mistyped: TagErrorNumber.READ_FAILURE });
 
     const got = new Deliveries();
-    await driver.subscribe({ name: 'mixed-sub', intervalMs: 100, tags: tags.map((t) => ({ ...t, access: 'r' as const })) }, got.deliver);
+    const mixed: Group = { name: 'mixed-sub', intervalMs: 100, tags: tags.map((t) => ({ ...t, access: 'r' as const })) };
+    await driver.subscribe(mixed, got.to(mixed));
     await eventually(async () => got.latest().ok === 12.5 && got.all.some((d) => 'missing' in d.errors), 'values and errors', 5000);
     const errors = Object.assign({}, ...got.all.map((d) => d.errors)) as Record<string, number>;
     expect(errors).toEqual({ missing: TagErrorNumber.READ_FAILURE, foreign: TagErrorNumber.READ_FAILURE, mistyped: TagErrorNumber.READ_FAILURE });
@@ -230,7 +234,7 @@ describe('OPC UA driver: data', { timeout: 60_000 }, () => {
     ]);
     const published: GroupValues[] = [];
     const runnerDriver = await harness.start(runnerDevice);
-    const runner = new DeviceRunner(runnerDevice, runnerDriver, (v) => published.push(v), harness.log);
+    const runner = new DeviceRunner(runnerDevice, runnerDriver, (sample) => published.push(toGroupValues(sample)), harness.log);
     await runner.open();
     runner.run();
     try {

@@ -9,6 +9,7 @@ import { ErrorCode } from '@edgefleet/protocol';
 import { AgentError } from '../../../agent/src/util/errors.js';
 import { eventually } from '../support/eventually.js';
 import { Deliveries, DriverHarness, group, onlyGroup, opcuaDevice } from '../peers/opcua/harness.js';
+import { readRecords } from '../peers/opcua/harness.js';
 import { OpcUaPeer } from '../peers/opcua/opcua-server.js';
 import { TcpProxy } from '../peers/opcua/tcp-proxy.js';
 
@@ -45,7 +46,7 @@ describe('OPC UA driver: recovery', { timeout: 120_000 }, () => {
     const driver = await harness.start(device);
     await driver.waitConnected(15_000);
     const got = new Deliveries();
-    await driver.subscribe(onlyGroup(device, 'counter'), got.deliver);
+    await driver.subscribe(onlyGroup(device, 'counter'), got.to(onlyGroup(device, 'counter')));
     await eventually(async () => got.all.length >= 5, 'data before the restart', 10_000);
 
     await peer.stop();
@@ -68,7 +69,7 @@ describe('OPC UA driver: recovery', { timeout: 120_000 }, () => {
     expect(driver.details().lastError).toMatch(/connection lost|cannot connect/);
     const after = got.all.filter((d) => d.timestamp >= restartedAt).map((d) => d.values.counter);
     expect(increasing(after)).toBe(true);
-    expect((await driver.readGroup(onlyGroup(device, 'poll'))).values).toEqual({ double: 2.718281828459045 });
+    expect((await readRecords(driver, onlyGroup(device, 'poll'))).values).toEqual({ double: 2.718281828459045 });
     // The session before the restart died with the server; only the new one is there.
     expect(peer.sessionCount).toBe(1);
   });
@@ -79,7 +80,7 @@ describe('OPC UA driver: recovery', { timeout: 120_000 }, () => {
     const driver = await harness.start(device);
     await driver.waitConnected(15_000);
     const got = new Deliveries();
-    await driver.subscribe(onlyGroup(device), got.deliver);
+    await driver.subscribe(onlyGroup(device), got.to(onlyGroup(device)));
     await eventually(async () => got.all.length >= 5, 'data before the break', 10_000);
 
     proxy.cut();
@@ -99,7 +100,7 @@ describe('OPC UA driver: recovery', { timeout: 120_000 }, () => {
     const driver = await harness.start(device);
     await driver.waitConnected(15_000);
     const got = new Deliveries();
-    await driver.subscribe(onlyGroup(device), got.deliver);
+    await driver.subscribe(onlyGroup(device), got.to(onlyGroup(device)));
     await eventually(async () => got.all.length >= 5, 'data before the silence', 10_000);
 
     proxy.blackhole(true);

@@ -12,6 +12,7 @@ import { Deadline } from '../../../agent/src/commands/deadline.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/eventually.js';
 import { DriverHarness, group, onlyGroup, opcuaDevice, rejection } from '../peers/opcua/harness.js';
+import { readRecords } from '../peers/opcua/harness.js';
 import { OpcUaPeer } from '../peers/opcua/opcua-server.js';
 
 const USER = { username: 'operator', password: 's3cret!' };
@@ -42,7 +43,7 @@ describe('OPC UA driver: security', { timeout: 90_000 }, () => {
         const driver = await harness.start(device);
         await driver.waitConnected(15_000);
         expect(driver.link()).toBe('connected');
-        expect(await driver.readGroup(onlyGroup(device))).toEqual({ values: { double: 2.718281828459045 }, errors: {} });
+        expect(await readRecords(driver, onlyGroup(device))).toEqual({ values: { double: 2.718281828459045 }, errors: {} });
         expect(driver.details()).toMatchObject({ security: `${securityMode}/${securityPolicy}`, userIdentity: 'username', serverCertificateFingerprint: peer.certificateFingerprint });
         await harness.stop(driver);
         expect(driver.link()).toBe('disconnected');
@@ -63,7 +64,7 @@ describe('OPC UA driver: security', { timeout: 90_000 }, () => {
     );
     const driver = await harness.start(device);
     await driver.waitConnected(15_000);
-    expect((await driver.readGroup(onlyGroup(device))).values).toEqual({ double: 2.718281828459045 });
+    expect((await readRecords(driver, onlyGroup(device))).values).toEqual({ double: 2.718281828459045 });
     await harness.stop(driver);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TagErrorNumber, type GroupInput, type ModbusTcpSettings } from '@edgefleet/protocol';
+import { TagErrorNumber, type Group, type GroupInput, type ModbusTcpSettings } from '@edgefleet/protocol';
+import { toRecords } from '../../runtime/group-sample.js';
 import { config, silentLog } from '../../test-support/fixtures.js';
 import { Backoff } from '../../util/backoff.js';
 import { AgentError } from '../../util/errors.js';
@@ -33,6 +34,11 @@ async function rejection(p: Promise<unknown>): Promise<AgentError> {
   return err;
 }
 
+/** A read as records by tag name (the driver answers by tag position). */
+async function records(d: ModbusDriver, group: Group): Promise<ReturnType<typeof toRecords>> {
+  return toRecords(group.tags, await d.readGroup(group));
+}
+
 describe('ModbusDriver reads', () => {
   it('reads every area in few requests and returns raw values', async () => {
     const line = new FakeLine();
@@ -56,7 +62,7 @@ describe('ModbusDriver reads', () => {
       },
     ]);
     const d = await started(line, dev);
-    const read = await d.readGroup(dev.groups[0]!);
+    const read = await records(d, dev.groups[0]!);
     expect(read).toEqual({ values: { run: true, door: 1, temp: -2, speed: 1.5, name: 'ABC', flag: true }, errors: {} });
     // Coils, discrete inputs, input registers, and holding 0..10 bridged in one read.
     expect(line.log()).toEqual(['1@0+1', '2@4+1', '4@0+1', '3@0+11']);
@@ -105,20 +111,20 @@ describe('ModbusDriver reads', () => {
     const d = await started(line, dev, () => now);
     const noAnswer = { c1: TagErrorNumber.DEVICE_NO_RESPONSE, c2: TagErrorNumber.DEVICE_NO_RESPONSE, c3: TagErrorNumber.DEVICE_NO_RESPONSE };
 
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 11, b: 22 }, errors: noAnswer });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 11, b: 22 }, errors: noAnswer });
     // Slave 3 had three reads planned; after its first timed out (and its retry), the others were skipped.
     expect(line.log(3)).toEqual(['1@0+1', '1@0+1']);
     expect(d.lastError()).toBe('slave 3 not answering: timed out after 60 ms (1 of 2 cycles before it is skipped)');
     expect(d.link()).toBe('connected');
 
-    await d.readGroup(dev.groups[0]!);
+    await records(d, dev.groups[0]!);
     expect(line.log(3)).toHaveLength(4);
     expect(d.details()).toMatchObject({ backedOffSlaves: [3], timeouts: 4 });
     expect(d.lastError()).toBe('slave 3 not answering: timed out after 60 ms; skipped for 5 s');
 
     // Backed off: no requests to slave 3, the others are read at once.
     const started3 = performance.now();
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 11, b: 22 }, errors: noAnswer });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 11, b: 22 }, errors: noAnswer });
     expect(performance.now() - started3).toBeLessThan(50);
     expect(line.log(3)).toHaveLength(4);
 
@@ -126,7 +132,7 @@ describe('ModbusDriver reads', () => {
     now += 5000;
     line.slave(3).silent = false;
     line.slave(3).holding.set(0, 33);
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 11, b: 22, c1: 33, c2: 0, c3: false }, errors: {} });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 11, b: 22, c1: 33, c2: 0, c3: false }, errors: {} });
     expect(d.details()).toMatchObject({ backedOffSlaves: [] });
     expect(d.lastError()).toBeNull();
   });
@@ -150,7 +156,7 @@ describe('ModbusDriver reads', () => {
       { failuresBeforeBackoff: 1, backoffMs: 60_000 },
     );
     const d = await started(line, dev);
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 1 }, errors: { gone: TagErrorNumber.DEVICE_NO_RESPONSE, gone2: TagErrorNumber.DEVICE_NO_RESPONSE } });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 1 }, errors: { gone: TagErrorNumber.DEVICE_NO_RESPONSE, gone2: TagErrorNumber.DEVICE_NO_RESPONSE } });
     // The gateway's answer counts as silence: the slave's other read was skipped, and it is backed off.
     expect(line.log(4)).toEqual(['4@0+1']);
     expect(d.details()).toMatchObject({ backedOffSlaves: [4] });
@@ -162,7 +168,7 @@ describe('ModbusDriver reads', () => {
     line.slave(1).silent = true;
     const dev = device([{ name: 'g', intervalMs: 1000, tags: [{ name: 'a', address: '1!400001', type: 'uint16' }] }]);
     const d = await started(line, dev);
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: {}, errors: { a: TagErrorNumber.DEVICE_NO_RESPONSE } });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: {}, errors: { a: TagErrorNumber.DEVICE_NO_RESPONSE } });
     expect(d.link()).toBe('error');
   });
 
@@ -183,12 +189,12 @@ describe('ModbusDriver reads', () => {
     ]);
     const d = await started(line, dev);
     expect(d.details()).toMatchObject({ planRequestsPerCycle: { g: 1 } });
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 1, b: 2 }, errors: {} });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 1, b: 2 }, errors: {} });
     expect(line.log()).toEqual(['3@0+9', '3@0+1', '3@8+1']);
     expect(d.details()).toMatchObject({ planRequestsPerCycle: { g: 2 }, refusedRanges: ['1/4:1-8'] });
     expect(d.lastError()).toBe('slave 1 answered exception 2 (illegal data address) reading holding registers 0–8 (zero-based)');
     line.sent.length = 0;
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 1, b: 2 }, errors: {} });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 1, b: 2 }, errors: {} });
     expect(line.log()).toEqual(['3@0+1', '3@8+1']);
   });
 
@@ -201,10 +207,10 @@ describe('ModbusDriver reads', () => {
     const dev = device([{ name: 'g', intervalMs: 1000, tags }]);
     const d = await started(line, dev);
     const expected = { values: { r0: 10, r1: 11, r3: 13 }, errors: { r2: TagErrorNumber.READ_FAILURE } };
-    expect(await d.readGroup(dev.groups[0]!)).toEqual(expected);
+    expect(await records(d, dev.groups[0]!)).toEqual(expected);
     expect(line.log()).toEqual(['3@0+4', '3@0+1', '3@1+1', '3@2+1', '3@3+1']);
     line.sent.length = 0;
-    expect(await d.readGroup(dev.groups[0]!)).toEqual(expected);
+    expect(await records(d, dev.groups[0]!)).toEqual(expected);
     expect(line.log()).toEqual(['3@0+2', '3@2+1', '3@3+1']);
   });
 
@@ -223,7 +229,7 @@ describe('ModbusDriver reads', () => {
     ]);
     const d = await started(line, dev);
     line.slave(1).holding.set(99, 0x7fc0); // NaN
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
   });
 
   it('a tag that fails after reading well loses its old value; two reads at once do not share a record', async () => {
@@ -241,14 +247,14 @@ describe('ModbusDriver reads', () => {
     ]);
     const d = await started(line, dev);
     const group = dev.groups[0]!;
-    expect(await d.readGroup(group)).toEqual({ values: { a: 5, f: 1.5 }, errors: {} });
+    expect(await records(d, group)).toEqual({ values: { a: 5, f: 1.5 }, errors: {} });
     line.slave(1).holding.set(99, 0x7fc0); // NaN
-    expect(await d.readGroup(group)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
+    expect(await records(d, group)).toEqual({ values: { a: 5 }, errors: { f: TagErrorNumber.READ_FAILURE } });
     line.slave(1).holding.set(0, 6).set(99, 0x4000);
     const [first, second] = await Promise.all([d.readGroup(group), d.readGroup(group)]);
     expect(first.values).not.toBe(second.values);
-    expect(first).toEqual({ values: { a: 6, f: 2 }, errors: {} });
-    expect(second).toEqual({ values: { a: 6, f: 2 }, errors: {} });
+    expect(toRecords(group.tags, first)).toEqual({ values: { a: 6, f: 2 }, errors: {} });
+    expect(toRecords(group.tags, second)).toEqual({ values: { a: 6, f: 2 }, errors: {} });
   });
 
   it('a link that drops mid-cycle fails the whole read, and the driver reconnects by itself', async () => {
@@ -264,7 +270,7 @@ describe('ModbusDriver reads', () => {
     expect(err.code).toBe('DEVICE_ERROR');
     expect(err.message).toBe("device 'plc': fake:502: connection closed by the device");
     await d.waitConnected(2000);
-    expect(await d.readGroup(dev.groups[0]!)).toEqual({ values: { a: 5 }, errors: {} });
+    expect(await records(d, dev.groups[0]!)).toEqual({ values: { a: 5 }, errors: {} });
   });
 
   it('reads a one-tag group made on the fly (the read command) without a cached plan', async () => {
@@ -273,7 +279,7 @@ describe('ModbusDriver reads', () => {
     const dev = device([{ name: 'g', intervalMs: 1000, tags: [{ name: 'a', address: '1!400001', type: 'uint16' }, { name: 'e', address: '1!400005', type: 'uint16' }] }]);
     const d = await started(line, dev);
     const group = dev.groups[0]!;
-    expect(await d.readGroup({ ...group, tags: [group.tags[1]!] })).toEqual({ values: { e: 9 }, errors: {} });
+    expect(await records(d, { ...group, tags: [group.tags[1]!] })).toEqual({ values: { e: 9 }, errors: {} });
     expect(line.log()).toEqual(['3@4+1']);
   });
 });
@@ -313,7 +319,7 @@ describe('ModbusDriver writes', () => {
     expect(s.holding.get(0)).toBe(0xfffb);
     expect([s.holding.get(1), s.holding.get(2)]).toEqual([0x0000, 0x3fc0]);
     expect([s.holding.get(9), s.holding.get(10)]).toEqual([0x4241, 0]);
-    expect(await d.readGroup({ ...g, tags: [tag('coil'), tag('sp'), tag('flow'), tag('label')] })).toEqual({ values: { coil: true, sp: -5, flow: 1.5, label: 'AB' }, errors: {} });
+    expect(await records(d, { ...g, tags: [tag('coil'), tag('sp'), tag('flow'), tag('label')] })).toEqual({ values: { coil: true, sp: -5, flow: 1.5, label: 'AB' }, errors: {} });
   });
 
   it('refuses writes to read-only areas, bits of registers and r tags, naming why', async () => {

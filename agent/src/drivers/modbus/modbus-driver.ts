@@ -29,14 +29,11 @@ interface GroupPlan {
   version: number;
   plan: ReadPlan;
   decoding: Decoding;
-  /** Tags the driver cannot read (a config that skipped validation), with the reason. */
-  invalid: Map<string, string>;
-  /**
-   * The values record the group's reads fill, kept from one read to the next: rewriting the
-   * same keys costs a fraction of building a record of thousands of keys anew every cycle.
-   */
-  values: Record<string, TagValue> | undefined;
-  /** A read of the group is under way (a second one at the same time gets a record of its own). */
+  /** Positions of the tags the driver cannot read (a config that skipped validation), with the reason. */
+  invalid: Map<number, string>;
+  /** The read the group's reads fill, kept from one read to the next (every position is written each time). */
+  read: GroupRead;
+  /** A read of the group is under way (a second one at the same time gets arrays of its own). */
   reading: boolean;
 }
 
@@ -47,17 +44,13 @@ interface Cycle {
   silent: Map<number, string>;
 }
 
-interface GroupOutput {
-  values: Record<string, TagValue>;
-  errors: Record<string, number>;
-}
-
 /**
  * How to get each slot's value out of the blocks' answers, worked out once per plan: the block
  * that carries it, where in that block it starts, and a decoder made for its type and order.
  */
 interface Decoding {
-  names: string[];
+  /** The slot's tag position in the group. */
+  pos: Int32Array;
   /** Index of the one block carrying the slot; -1 when it takes several (a long string). */
   block: Int32Array;
   /** Offset of the slot's first register (or bit) in that block. */
@@ -67,13 +60,13 @@ interface Decoding {
   decode: Array<WordDecoder | BitDecoder>;
 }
 
-function decodingOf(plan: ReadPlan): Decoding {
+function decodingOf(plan: ReadPlan, positionOf: (slot: number, point: ModbusPoint) => number): Decoding {
   const n = plan.slots.length;
-  const d: Decoding = { names: new Array<string>(n), block: new Int32Array(n), at: new Int32Array(n), bits: new Uint8Array(n), decode: new Array<WordDecoder | BitDecoder>(n) };
+  const d: Decoding = { pos: new Int32Array(n), block: new Int32Array(n), at: new Int32Array(n), bits: new Uint8Array(n), decode: new Array<WordDecoder | BitDecoder>(n) };
   for (let s = 0; s < n; s++) {
     const { point, blocks } = plan.slots[s]!;
     const bits = isBitArea(point.area);
-    d.names[s] = point.name;
+    d.pos[s] = positionOf(s, point);
     d.bits[s] = bits ? 1 : 0;
     d.decode[s] = bits ? bitDecoder(point) : sharedWordDecoder(point);
     if (blocks.length === 1) {
@@ -229,35 +222,27 @@ export class ModbusDriver implements WritableDriver {
   }
 
   /**
-   * Reads the group. The `values` record is the group's own and is filled again by its next
-   * read: a caller that keeps values past that copies them (the DeviceRunner scales them into a
-   * record of its own at once).
+   * Reads the group. The arrays of the read are the group's own and are filled again by its
+   * next read: a caller that keeps values past that copies them.
    */
   async readGroup(group: Group): Promise<GroupRead> {
     const entry = this.planFor(group);
     if (this.transport.state() !== 'connected') throw this.deviceDown();
     const reuse = !entry.reading;
-    const values = (reuse ? entry.values : undefined) ?? {};
-    const out: GroupOutput = { values, errors: {} };
-    for (const [name] of entry.invalid) out.errors[name] = TagErrorNumber.READ_FAILURE;
+    const out: GroupRead = reuse ? entry.read : { values: new Array<TagValue | undefined>(group.tags.length), errors: new Map() };
+    out.errors.clear();
+    for (const [position] of entry.invalid) out.errors.set(position, TagErrorNumber.READ_FAILURE);
     const cycle: Cycle = { answered: new Set(), silent: new Map() };
     if (reuse) entry.reading = true;
     try {
-      await this.readPlan(entry.plan, cycle, out, 0, entry.decoding);
+      await this.readPlan(entry.plan, cycle, out, 0, entry.decoding, group);
     } catch (err) {
-      // The record may hold a mix of this read and the last: start the next one afresh.
-      if (reuse) entry.values = undefined;
       if (err instanceof ModbusConnectionError) throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${err.message}`);
       throw err;
     } finally {
       if (reuse) entry.reading = false;
       for (const [slave, reason] of cycle.silent) if (!cycle.answered.has(slave)) this.health.silent(slave, reason);
       for (const slave of cycle.answered) this.health.answered(slave);
-    }
-    if (reuse) {
-      // A tag that failed this time must not keep the value of an earlier read.
-      if (entry.values === values) for (const name in out.errors) if (name in values) delete values[name];
-      entry.values = values;
     }
     return out;
   }
@@ -318,19 +303,23 @@ export class ModbusDriver implements WritableDriver {
     if (cached && cached.version === this.memory.version) return cached;
     const points: ModbusPoint[] = [];
     const tags: Tag[] = [];
-    const invalid = new Map<string, string>();
-    for (const tag of group.tags) {
+    /** The group position of each point (the plan's slots follow the points' order). */
+    const positions: number[] = [];
+    const invalid = new Map<number, string>();
+    group.tags.forEach((tag, position) => {
       // Resolved afresh for each plan (plans are rebuilt rarely) rather than cached per tag.
       const r = resolvePoint(tag, this.device.settings);
       if (r.ok) {
         points.push(r.point);
         tags.push(tag);
-      } else invalid.set(tag.name, r.message);
-    }
+        positions.push(position);
+      } else invalid.set(position, r.message);
+    });
     const plan = planReads(points, this.limits, this.memory);
-    const decoding = decodingOf(plan);
+    const decoding = decodingOf(plan, (slot) => positions[slot]!);
     const kept = lazySlots(plan.blocks, invalid.size === 0 ? group.tags : tags, this.device.settings);
-    const entry: GroupPlan = { version: this.memory.version, plan: kept, decoding, invalid, values: undefined, reading: false };
+    const read: GroupRead = { values: new Array<TagValue | undefined>(group.tags.length), errors: new Map() };
+    const entry: GroupPlan = { version: this.memory.version, plan: kept, decoding, invalid, read, reading: false };
     this.plans.set(group, entry);
     return entry;
   }
@@ -350,7 +339,9 @@ export class ModbusDriver implements WritableDriver {
    * tag; a tag still refused on its own is a read failure (and read alone from then on).
    * Answers whether every block came back with data.
    */
-  private async readPlan(plan: ReadPlan, cycle: Cycle, out: GroupOutput, depth: number, decoding = decodingOf(plan)): Promise<boolean> {
+  private async readPlan(plan: ReadPlan, cycle: Cycle, out: GroupRead, depth: number, decoding: Decoding | undefined, group: Group): Promise<boolean> {
+    // A plan made while reading (a refused block read again in pieces) finds its tags by name.
+    decoding ??= decodingOf(plan, (_slot, point) => group.tags.findIndex((t) => t.name === point.name));
     let allRead = true;
     const data: Array<boolean[] | number[] | undefined> = new Array(plan.blocks.length);
     const codes: Array<number | undefined> = new Array(plan.blocks.length);
@@ -385,12 +376,12 @@ export class ModbusDriver implements WritableDriver {
         this.context.log.info({ device: this.device.name, slave: block.slave, area: AREA_NAMES[block.area], start: block.start, count: block.count }, 'read refused (exception 2); splitting it');
         if (block.gaps.length > 0) {
           for (const [from, to] of block.gaps) this.memory.forbid(block.slave, block.area, from, to);
-          await this.readPlan(planReads(points, this.limits, this.memory), cycle, out, depth + 1);
+          await this.readPlan(planReads(points, this.limits, this.memory), cycle, out, depth + 1, undefined, group);
         } else {
           // Contiguous tags refused together: read each alone to find the culprit (it is then
           // avoided). If every one reads fine alone, the device refuses reading across some
           // boundary between them: they are read alone from now on.
-          const allRead = await this.readPlan(planAlone(points, this.limits), cycle, out, depth + 1);
+          const allRead = await this.readPlan(planAlone(points, this.limits), cycle, out, depth + 1, undefined, group);
           if (allRead) for (const p of points) this.memory.forbid(p.slave, p.area, p.offset, p.offset + p.span);
         }
         for (const s of slots) handled.add(s);
@@ -400,17 +391,19 @@ export class ModbusDriver implements WritableDriver {
       for (const p of points) this.memory.forbid(p.slave, p.area, p.offset, p.offset + p.span);
       codes[b] = TagErrorNumber.READ_FAILURE;
     }
-    const { names, block, at, bits, decode } = decoding;
+    const { pos, block, at, bits, decode } = decoding;
     const { values, errors } = out;
     const anyHandled = handled.size > 0;
-    for (let s = 0; s < names.length; s++) {
+    for (let s = 0; s < pos.length; s++) {
       if (anyHandled && handled.has(s)) continue;
       const b = block[s]!;
+      const p = pos[s]!;
       let value: TagValue | undefined;
       if (b >= 0) {
         const words = data[b];
         if (words === undefined) {
-          errors[names[s]!] = codes[b] ?? TagErrorNumber.READ_FAILURE;
+          errors.set(p, codes[b] ?? TagErrorNumber.READ_FAILURE);
+          values[p] = undefined;
           continue;
         }
         value = bits[s] === 1 ? (decode[s] as BitDecoder)(words as boolean[], at[s]!) : (decode[s] as WordDecoder)(words as number[], at[s]!);
@@ -418,14 +411,15 @@ export class ModbusDriver implements WritableDriver {
         // A tag spread over several blocks: gather its words first.
         const code = plan.slots[s]!.blocks.map((i) => codes[i]).find((c) => c !== undefined);
         if (code !== undefined) {
-          errors[names[s]!] = code;
+          errors.set(p, code);
+          values[p] = undefined;
           continue;
         }
         const words = slotData<number | boolean>(plan, s, data);
         if (words) value = bits[s] === 1 ? (decode[s] as BitDecoder)(words as boolean[], 0) : (decode[s] as WordDecoder)(words as number[], 0);
       }
-      if (value === undefined) errors[names[s]!] = TagErrorNumber.READ_FAILURE;
-      else values[names[s]!] = value;
+      if (value === undefined) errors.set(p, TagErrorNumber.READ_FAILURE);
+      values[p] = value;
     }
     return allRead;
   }

@@ -14,8 +14,8 @@ interface ReadPlan {
   nodes: ReadValueIdOptions[];
   /** Index of the tag each node reads. */
   tagIndexes: number[];
-  /** Tags whose address cannot be read on this server (bad NodeId, unknown namespace). */
-  unreadable: string[];
+  /** Positions of the tags whose address cannot be read on this server (bad NodeId, unknown namespace). */
+  unreadable: number[];
 }
 
 /**
@@ -40,7 +40,7 @@ export class GroupReader {
     group.tags.forEach((tag, index) => {
       const resolved = conn.resolve(tag.address);
       if (!resolved.ok) {
-        plan.unreadable.push(tag.name);
+        plan.unreadable.push(index);
         return;
       }
       plan.nodes.push({ nodeId: conn.nodeId(resolved.text), attributeId: this.ua.AttributeIds.Value });
@@ -52,9 +52,9 @@ export class GroupReader {
 
   async read(conn: OpcUaConnection, group: Group): Promise<GroupRead> {
     const plan = this.plan(conn, group);
-    const values: Record<string, TagValue> = {};
-    const errors: Record<string, number> = {};
-    for (const name of plan.unreadable) errors[name] = TagErrorNumber.READ_FAILURE;
+    const values = new Array<TagValue | undefined>(group.tags.length);
+    const errors = new Map<number, number>();
+    for (const position of plan.unreadable) errors.set(position, TagErrorNumber.READ_FAILURE);
     if (plan.nodes.length === 0) return { values, errors };
     const per = conn.limits.maxNodesPerRead > 0 ? conn.limits.maxNodesPerRead : plan.nodes.length;
     const parts: Promise<DataValue[]>[] = [];
@@ -75,16 +75,17 @@ export class GroupReader {
     let k = 0;
     for (const part of results) {
       for (const dv of part) {
-        const tag = group.tags[plan.tagIndexes[k++]!]!;
+        const position = plan.tagIndexes[k++]!;
+        const tag = group.tags[position]!;
         const err = tagErrorForStatus(dv.statusCode.value);
         if (err !== undefined) {
-          errors[tag.name] = err;
+          errors.set(position, err);
           continue;
         }
         const v = dv.value;
         const value = decodeValue(tag.type, v.dataType, v.arrayType, v.value);
-        if (value === undefined) errors[tag.name] = TagErrorNumber.READ_FAILURE;
-        else values[tag.name] = value;
+        if (value === undefined) errors.set(position, TagErrorNumber.READ_FAILURE);
+        else values[position] = value;
       }
     }
     return { values, errors };

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TagErrorNumber } from '@edgefleet/protocol';
 import type { GroupRead } from '../driver.js';
+import { toRecords } from '../../runtime/group-sample.js';
+import { positional } from '../../test-support/fixtures.js';
 import { BuiltinType as B } from './builtin-types.js';
 import { NotificationBatcher, type DataValueLike, type MonitoredItemNotificationLike } from './notification-batcher.js';
 import { Status } from './status-codes.js';
@@ -19,9 +21,10 @@ function item(clientHandle: number, value: DataValueLike): MonitoredItemNotifica
   return { clientHandle, value };
 }
 
+/** Keeps each delivery as records by tag name: the batcher reuses its arrays for the next publish. */
 function collect() {
-  const out: { read: GroupRead; timestamp: number }[] = [];
-  return { out, deliver: (read: GroupRead, timestamp: number) => out.push({ read, timestamp }) };
+  const out: { read: ReturnType<typeof toRecords>; timestamp: number; changed: number[] | undefined }[] = [];
+  return { out, deliver: (read: GroupRead, timestamp: number) => out.push({ read: toRecords(tags.map((t) => ({ ...t, address: '', access: 'r' as const })), read), timestamp, changed: read.changed && [...read.changed] }) };
 }
 
 describe('notification batching', () => {
@@ -29,7 +32,7 @@ describe('notification batching', () => {
     const { out, deliver } = collect();
     const b = new NotificationBatcher(tags, deliver);
     b.onDataChange([item(0, dv(B.Double, 1.5, 1000)), item(2, dv(B.Boolean, true, 3000))], new Date(5000));
-    expect(out).toEqual([{ read: { values: { speed: 1.5, running: true }, errors: {} }, timestamp: 3000 }]);
+    expect(out).toEqual([{ read: { values: { speed: 1.5, running: true }, errors: {} }, timestamp: 3000, changed: [0, 2] }]);
     expect(b.notifications).toBe(2);
     expect(b.deliveries).toBe(1);
   });
@@ -37,7 +40,7 @@ describe('notification batching', () => {
   it('falls back to the publish time when values carry no timestamps', () => {
     const { out, deliver } = collect();
     new NotificationBatcher(tags, deliver).onDataChange([item(1, dv(B.UInt64, [0, 7]))], new Date(4000));
-    expect(out[0]).toEqual({ read: { values: { count: 7 }, errors: {} }, timestamp: 4000 });
+    expect(out[0]).toEqual({ read: { values: { count: 7 }, errors: {} }, timestamp: 4000, changed: [1] });
   });
 
   it('puts the k-th change of each tag in the k-th delivery, keeping every change and its order', () => {
@@ -79,12 +82,12 @@ describe('notification batching', () => {
   it('reports tags that cannot be monitored, and whole reads, with the current time', () => {
     const { out, deliver } = collect();
     const b = new NotificationBatcher(tags, deliver, () => 42);
-    b.deliverErrors({});
-    b.deliverErrors({ count: TagErrorNumber.READ_FAILURE });
-    b.deliverRead({ values: { speed: 1 }, errors: {} });
+    b.deliverErrors(new Map());
+    b.deliverErrors(new Map([[1, TagErrorNumber.READ_FAILURE]]));
+    b.deliverRead(positional(tags, { speed: 1 }));
     expect(out).toEqual([
-      { read: { values: {}, errors: { count: TagErrorNumber.READ_FAILURE } }, timestamp: 42 },
-      { read: { values: { speed: 1 }, errors: {} }, timestamp: 42 },
+      { read: { values: {}, errors: { count: TagErrorNumber.READ_FAILURE } }, timestamp: 42, changed: [1] },
+      { read: { values: { speed: 1 }, errors: {} }, timestamp: 42, changed: undefined },
     ]);
   });
 });

@@ -23,9 +23,11 @@ export interface BatchTag {
 
 export type Deliver = (read: GroupRead, timestamp: number) => void;
 
+/** One delivery in the making: the positions it carries, with a value or an error each. */
 interface Batch {
-  values: Record<string, TagValue>;
-  errors: Record<string, number>;
+  values: Array<TagValue | undefined>;
+  errors: Map<number, number>;
+  changed: number[];
   newest: number;
 }
 
@@ -63,7 +65,7 @@ export class NotificationBatcher {
   private batch(k: number): Batch {
     let b = this.batches[k];
     if (!b) {
-      b = { values: {}, errors: {}, newest: 0 };
+      b = { values: new Array<TagValue | undefined>(this.tags.length), errors: new Map(), changed: [], newest: 0 };
       this.batches[k] = b;
     }
     return b;
@@ -93,34 +95,44 @@ export class NotificationBatcher {
       if (ts !== undefined && ts > batch.newest) batch.newest = ts;
       const status = dv.statusCode ? dv.statusCode.value : 0;
       const err = status === 0 ? undefined : tagErrorForStatus(status);
+      batch.changed.push(handle);
       if (err !== undefined) {
-        batch.errors[tag.name] = err;
+        batch.errors.set(handle, err);
+        batch.values[handle] = undefined;
         continue;
       }
       const variant = dv.value;
       const value = variant ? decodeValue(tag.type, variant.dataType, variant.arrayType, variant.value) : undefined;
       if (value === undefined) {
         this.conversionFailures++;
-        batch.errors[tag.name] = TagErrorNumber.READ_FAILURE;
+        batch.errors.set(handle, TagErrorNumber.READ_FAILURE);
       } else {
-        batch.values[tag.name] = value;
+        batch.errors.delete(handle);
       }
+      batch.values[handle] = value;
     }
-    const batches = this.batches;
-    this.batches = [];
+    // Delivered synchronously (see GroupRead), so each batch's arrays are reused by the next
+    // publish once emptied: a 10,000-tag group allocates its batches once, not per publish.
     for (let k = 0; k < used; k++) {
-      const b = batches[k]!;
+      const b = this.batches[k]!;
       const timestamp = b.newest > 0 ? b.newest : (publishTime?.getTime() ?? this.now());
       this.deliveries++;
-      this.deliver({ values: b.values, errors: b.errors }, timestamp);
+      try {
+        this.deliver({ values: b.values, errors: b.errors, changed: b.changed }, timestamp);
+      } finally {
+        for (const i of b.changed) b.values[i] = undefined;
+        b.errors.clear();
+        b.changed.length = 0;
+        b.newest = 0;
+      }
     }
   }
 
-  /** Reports tags that cannot be monitored at all (unknown node, refused item) as errors. */
-  deliverErrors(errors: Record<string, number>): void {
-    if (Object.keys(errors).length === 0) return;
+  /** Reports tags that cannot be monitored at all (unknown node, refused item) as errors, by position. */
+  deliverErrors(errors: Map<number, number>): void {
+    if (errors.size === 0) return;
     this.deliveries++;
-    this.deliver({ values: {}, errors }, this.now());
+    this.deliver({ values: [], errors, changed: [...errors.keys()] }, this.now());
   }
 
   /** Delivers a whole read of the group (the current state, after notifications were lost). */

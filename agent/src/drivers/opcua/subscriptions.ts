@@ -334,12 +334,12 @@ export class SubscriptionManager {
       this.byId.set(subscriptionId, sub);
       this.reconfigure();
 
-      const errors: Record<string, number> = {};
+      const errors = new Map<number, number>();
       const requests: { index: number; request: MonitoredItemCreateRequestOptions; filtered: boolean }[] = [];
       group.tags.forEach((tag, index) => {
         const resolved = conn.resolve(tag.address);
         if (!resolved.ok) {
-          errors[tag.name] = TagErrorNumber.READ_FAILURE;
+          errors.set(index, TagErrorNumber.READ_FAILURE);
           log.debug({ group: group.name, tag: tag.name, err: resolved.message }, 'OPC UA tag cannot be monitored');
           return;
         }
@@ -388,19 +388,19 @@ export class SubscriptionManager {
           return;
         }
         const tag = group.tags[c.index]!;
-        errors[tag.name] = TagErrorNumber.READ_FAILURE;
+        errors.set(c.index, TagErrorNumber.READ_FAILURE);
         log.debug({ group: group.name, tag: tag.name, status: describeStatus(status) }, 'OPC UA monitored item refused');
       });
       if (retryUnfiltered.length > 0) {
         log.warn({ group: group.name, tags: retryUnfiltered.map((c) => group.tags[c.index]!.name) }, 'the server refused the deadband of these tags; they are monitored without it');
         await createItems(retryUnfiltered, (c, status) => {
           const tag = group.tags[c.index]!;
-          errors[tag.name] = TagErrorNumber.READ_FAILURE;
+          errors.set(c.index, TagErrorNumber.READ_FAILURE);
           log.debug({ group: group.name, tag: tag.name, status: describeStatus(status) }, 'OPC UA monitored item refused');
         });
       }
       sub.monitoredItems = ok;
-      sub.failedItems = Object.keys(errors).length;
+      sub.failedItems = errors.size;
       this.reconfigure();
       sub.attempts = 0;
       this.lastError = null;

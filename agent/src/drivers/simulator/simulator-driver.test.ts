@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSimulatorAddress, type Group } from '@edgefleet/protocol';
 import { config } from '../../test-support/fixtures.js';
 import { coerceToType, createPoint, seededRandom } from './points.js';
+import { toRecords } from '../../runtime/group-sample.js';
 import { SimulatorDriver } from './simulator-driver.js';
 
 const point = (address: string, random = Math.random) => {
@@ -81,12 +82,12 @@ describe('SimulatorDriver', () => {
     const driver = new SimulatorDriver(device);
     await driver.start();
     expect(driver.link()).toBe('connected');
-    const first = await driver.readGroup(group);
+    const first = toRecords(group.tags, await driver.readGroup(group));
     expect(first.values).toMatchObject({ count: 0, mem: 3, flag: true });
     expect(first.errors).toEqual({});
     await driver.writeTag(group, group.tags[1]!, 42);
     await driver.writeTag(group, group.tags[2]!, 0);
-    const second = await driver.readGroup(group);
+    const second = toRecords(group.tags, await driver.readGroup(group));
     expect(second.values).toMatchObject({ count: 1, mem: 42, flag: false });
     await expect(driver.writeTag(group, group.tags[0]!, 1)).rejects.toMatchObject({ code: 'TAG_NOT_WRITABLE' });
   });
@@ -96,6 +97,6 @@ describe('SimulatorDriver', () => {
     const b = new SimulatorDriver(device);
     await a.start();
     await b.start();
-    expect((await a.readGroup(group)).values.rnd).toBe((await b.readGroup(group)).values.rnd);
+    expect(toRecords(group.tags, await a.readGroup(group)).values.rnd).toBe(toRecords(group.tags, await b.readGroup(group)).values.rnd);
   });
 });

@@ -48,19 +48,15 @@ export class SimulatorDriver implements WritableDriver {
   }
 
   async readGroup(group: Group): Promise<GroupRead> {
-    const values: Record<string, TagValue> = {};
-    const errors: Record<string, number> = {};
-    const now = this.now();
     const { tags } = group;
+    const values = new Array<TagValue | undefined>(tags.length);
+    const errors = new Map<number, number>();
+    const now = this.now();
     const plan = this.planFor(group);
     for (let i = 0; i < tags.length; i++) {
-      const tag = tags[i] as Tag;
       const point = plan[i];
-      if (!point) {
-        errors[tag.name] = TagErrorNumber.READ_FAILURE;
-        continue;
-      }
-      values[tag.name] = coerceToType(tag.type, point.read(now));
+      if (!point) errors.set(i, TagErrorNumber.READ_FAILURE);
+      else values[i] = coerceToType((tags[i] as Tag).type, point.read(now));
     }
     return { values, errors };
   }

@@ -1,6 +1,8 @@
-import type { GroupValues, LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { GroupSample } from '../../runtime/group-sample.js';
+import { neuronTagsJson, neuronValuesJson } from '../format/neuron-json.js';
+import { renderTopic } from '../format/topic-template.js';
 import type { Sink, SinkContext } from '../sink.js';
-import { formatPayload, renderTopic } from './format.js';
 
 type MqttSinkConfig = Extract<SinkConfig, { kind: 'mqtt' }>;
 
@@ -39,7 +41,7 @@ export class MqttSink implements Sink {
     return this.context.fleet.isConnected() ? 'connected' : 'disconnected';
   }
 
-  publish(values: GroupValues): void {
+  publish(sample: GroupSample): void {
     if (!this.running) return;
     const { fleet, agentId } = this.context;
     if (!fleet.isConnected()) {
@@ -47,8 +49,9 @@ export class MqttSink implements Sink {
       return;
     }
     const { settings } = this.config;
-    const topic = renderTopic(settings.topic, { agent: agentId, sink: this.config.name, device: values.device, group: values.group });
-    fleet.publish(topic, formatPayload(settings.format, values), { qos: settings.qos, retain: settings.retain }).then(
+    const topic = renderTopic(settings.topic, { agent: agentId, sink: this.config.name, device: sample.device, group: sample.group.name });
+    const payload = settings.format === 'tags' ? neuronTagsJson(sample) : neuronValuesJson(sample);
+    fleet.publish(topic, payload, { qos: settings.qos, retain: settings.retain }).then(
       () => {
         this.published++;
       },

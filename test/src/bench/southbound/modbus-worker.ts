@@ -125,7 +125,7 @@ async function driverLoop(): Promise<WorkerResult> {
   const { w, seconds: s, cpuSeconds } = await measure(async (win) => {
     try {
       const read = await driver.readGroup(group);
-      const failed = Object.keys(read.errors).length;
+      const failed = read.errors.size;
       win.registers += tags - failed;
       win.errors += failed;
     } catch {

@@ -2,15 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceSchema, TagErrorNumber, type Device, type GroupInput, type GroupValues, type ModbusTcpSettings } from '@edgefleet/protocol';
+import { DeviceSchema, TagErrorNumber, type Device, type Group, type GroupInput, type GroupValues, type ModbusTcpSettings } from '@edgefleet/protocol';
 import { createLogger } from '../../../../agent/src/log.js';
 import { DeviceRunner } from '../../../../agent/src/drivers/device-runner.js';
-import { isWritableDriver, type DriverContext, type WritableDriver } from '../../../../agent/src/drivers/driver.js';
+import { isWritableDriver, type Driver, type DriverContext, type WritableDriver } from '../../../../agent/src/drivers/driver.js';
+import { toGroupValues, toRecords } from '../../../../agent/src/runtime/group-sample.js';
 import { defaultDriverRegistry } from '../../../../agent/src/drivers/registry.js';
 import { AgentError } from '../../../../agent/src/util/errors.js';
 import { eventually } from '../../support/eventually.js';
 import { startModbusPeer, type ModbusPeer, type ModbusPeerMode } from './modbus-peer.js';
 import { holding, numericCases, textCases, type RegisterCase } from './type-cases.js';
+
+/** A read of the group as records by tag name (the driver answers by tag position). */
+async function readRecords(driver: Driver, group: Group): Promise<ReturnType<typeof toRecords>> {
+  return toRecords(group.tags, await driver.readGroup(group));
+}
 
 /**
  * The Modbus driver against a real pymodbus server, the same checks for each transport: Modbus
@@ -79,7 +85,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       const device = modbusDevice(peer, 'types', [{ name: 'numeric', intervalMs: 1000, tags: numeric.map((c) => c.tag) }]);
       const driver = await connectedDriver(device);
       for (const c of numeric) await peer.set(1, 'hr', c.offset, c.registers);
-      const read = await driver.readGroup(device.groups[0]!);
+      const read = await readRecords(driver, device.groups[0]!);
       expect(read.errors).toEqual({});
       expect(read.values).toEqual(byName(numeric));
       expect(numeric).toHaveLength(2 * 5 + 3 * 9 + 3 * 9);
@@ -97,7 +103,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       // One register: FC 6; more: FC 16.
       const writes = (await peer.requests()).map((r) => r.fc);
       expect(writes).toEqual(numeric.map((c) => (c.registers.length === 1 ? 6 : 16)));
-      expect((await driver.readGroup(group)).values).toEqual(byName(numeric));
+      expect((await readRecords(driver, group)).values).toEqual(byName(numeric));
     });
 
     it('reads and writes strings in modes H, L, D and E, and bytes', async () => {
@@ -105,14 +111,14 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       const driver = await connectedDriver(device);
       const group = device.groups[0]!;
       for (const c of text) await peer.set(1, 'hr', c.offset, c.registers);
-      expect(await driver.readGroup(group)).toEqual({ values: byName(text), errors: {} });
+      expect(await readRecords(driver, group)).toEqual({ values: byName(text), errors: {} });
       await peer.set(1, 'hr', 400, new Array<number>(20).fill(0xffff));
       for (const c of text) await driver.writeTag(group, group.tags.find((t) => t.name === c.tag.name)!, c.value);
       for (const c of text) expect({ tag: c.tag.name, registers: await peer.get(1, 'hr', c.offset, c.registers.length) }).toEqual({ tag: c.tag.name, registers: c.registers });
       // A shorter string is padded with NUL over the whole tag, so nothing of the old one remains.
       await driver.writeTag(group, group.tags.find((t) => t.name === 'text_H')!, 'Hi');
       expect(await peer.get(1, 'hr', 400, 3)).toEqual([0x4869, 0, 0]);
-      expect((await driver.readGroup(group)).values).toMatchObject({ text_H: 'Hi', text_L: 'Hello', text_D: 'Hello', text_E: 'Hello', octets: [0xde, 0xad, 0xbe, 0xef] });
+      expect((await readRecords(driver, group)).values).toMatchObject({ text_H: 'Hi', text_L: 'Hello', text_D: 'Hello', text_E: 'Hello', octets: [0xde, 0xad, 0xbe, 0xef] });
     });
 
     it('reads coils, discrete inputs, input registers and bits of registers; writes coils', async () => {
@@ -143,14 +149,14 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       f.writeFloatLE(-2.5); // DCBA: the value's least significant byte first on the wire
       await peer.set(1, 'ir', 0, [0xfffe, f.readUInt16BE(0), f.readUInt16BE(2)]);
       await peer.set(1, 'hr', 300, [0x8025]);
-      expect(await driver.readGroup(group)).toEqual({
+      expect(await readRecords(driver, group)).toEqual({
         values: { c0: true, c1: 0, c7: true, d0: true, d2: 1, i0: -2, i1: -2.5, b0: 1, b1: false, b5: true, b15: 1 },
         errors: {},
       });
       await driver.writeTag(group, group.tags.find((t) => t.name === 'c1')!, 1);
       await driver.writeTag(group, group.tags.find((t) => t.name === 'c0')!, false);
       expect(await peer.get(1, 'co', 0, 3)).toEqual([0, 1, 0]);
-      expect((await driver.readGroup(group)).values).toMatchObject({ c0: false, c1: 1 });
+      expect((await readRecords(driver, group)).values).toMatchObject({ c0: false, c1: 1 });
     });
 
     it('refuses writes to read-only tags before anything reaches the server, and reports device exceptions', async () => {
@@ -213,7 +219,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
       await peer.set(2, 'hr', 1300, Array.from({ length: 130 }, (_, i) => i * 7));
 
       await peer.clearRequests();
-      const read = await bridged.readGroup({ name: 'plan', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' })) });
+      const read = await readRecords(bridged, { name: 'plan', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' })) });
       expect(read.errors).toEqual({});
       expect(read.values).toMatchObject({ r0: 0, r129: 903 });
       expect(await peer.requests()).toEqual([
@@ -227,7 +233,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
 
       const tight = await connectedDriver(modbusDevice(peer, 'plan0', [{ name: 'plan', intervalMs: 1000, tags }], { maxGapRegisters: 0, maxRegistersPerRequest: 100 }));
       await peer.clearRequests();
-      await tight.readGroup({ name: 'plan', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' })) });
+      await readRecords(tight, { name: 'plan', intervalMs: 1000, tags: tags.map((t) => ({ ...t, access: 'r' })) });
       expect((await peer.requests()).map((r) => `${r.address}+${r.count}`)).toEqual(['1000+3', '1009+1', '1100+4', '1300+100', '1400+30']);
       expect(tight.details?.()).toMatchObject({ planRequestsPerCycle: { plan: 5 } });
     });
@@ -249,10 +255,10 @@ export function modbusSuite(mode: ModbusPeerMode): void {
         await peer.set(2, 'hr', 2000, [17]);
         await peer.set(2, 'hr', 2008, [0, 99]);
         await peer.clearRequests();
-        expect(await driver.readGroup(device.groups[0]!)).toEqual({ values: { a: 17, b: 99 }, errors: {} });
+        expect(await readRecords(driver, device.groups[0]!)).toEqual({ values: { a: 17, b: 99 }, errors: {} });
         expect((await peer.requests()).map((r) => `${r.address}+${r.count}`)).toEqual(['2000+10', '2000+1', '2008+2']);
         await peer.clearRequests();
-        expect(await driver.readGroup(device.groups[0]!)).toEqual({ values: { a: 17, b: 99 }, errors: {} });
+        expect(await readRecords(driver, device.groups[0]!)).toEqual({ values: { a: 17, b: 99 }, errors: {} });
         expect((await peer.requests()).map((r) => `${r.address}+${r.count}`)).toEqual(['2000+1', '2008+2']);
         expect(driver.details?.()).toMatchObject({ planRequestsPerCycle: { g: 2 } });
       } finally {
@@ -264,7 +270,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
     async function running(device: Device): Promise<{ runner: DeviceRunner; driver: WritableDriver; published: GroupValues[] }> {
       const driver = defaultDriverRegistry().create(device, context) as WritableDriver;
       const published: GroupValues[] = [];
-      const runner = new DeviceRunner(device, driver, (gv) => published.push(gv), log);
+      const runner = new DeviceRunner(device, driver, (sample) => published.push(toGroupValues(sample)), log);
       open.push(runner);
       await runner.open();
       await driver.waitConnected(5000);
@@ -342,8 +348,8 @@ export function modbusSuite(mode: ModbusPeerMode): void {
         const device = modbusDevice(peer, 'gateway', [{ name: 'g', intervalMs: 1000, tags: [{ name: 'v', address: '2!400001', type: 'uint16' }] }], { failuresBeforeBackoff: 2, backoffMs: 300 });
         const driver = await connectedDriver(device);
         const group = device.groups[0]!;
-        expect(await driver.readGroup(group)).toEqual({ values: {}, errors: { v: TagErrorNumber.DEVICE_NO_RESPONSE } });
-        await driver.readGroup(group);
+        expect(await readRecords(driver, group)).toEqual({ values: {}, errors: { v: TagErrorNumber.DEVICE_NO_RESPONSE } });
+        await readRecords(driver, group);
         expect(driver.details?.()).toMatchObject({ backedOffSlaves: [2], timeouts: 0 });
         expect(driver.lastError()).toBe('slave 2 not answering: the gateway answered exception 11 (gateway target device failed to respond); skipped for 0.3 s');
         const write = await refusal(driver.writeTag(group, { ...group.tags[0]!, access: 'rw' }, 1));
@@ -351,7 +357,7 @@ export function modbusSuite(mode: ModbusPeerMode): void {
         await peer.unreachable(2, false);
         // (The peer executes a request before it swaps the answer for the exception: restore the value.)
         await peer.set(2, 'hr', 0, [22]);
-        await eventually(async () => (await driver.readGroup(group)).values.v === 22, 'slave 2 back after the pause', 5000, 50);
+        await eventually(async () => (await readRecords(driver, group)).values.v === 22, 'slave 2 back after the pause', 5000, 50);
         expect(driver.details?.()).toMatchObject({ backedOffSlaves: [] });
       } finally {
         await peer.unreachable(2, false);

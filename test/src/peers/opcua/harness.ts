@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DeviceSchema, type Device, type DeviceInput, type Group, type GroupInput, type TagValue } from '@edgefleet/protocol';
 import { createLogger, type LogLevel } from '../../../../agent/src/log.js';
-import type { GroupRead } from '../../../../agent/src/drivers/driver.js';
+import type { Driver, GroupRead } from '../../../../agent/src/drivers/driver.js';
+import { toRecords } from '../../../../agent/src/runtime/group-sample.js';
 import { OpcUaDriver } from '../../../../agent/src/drivers/opcua/opcua-driver.js';
 import { AgentError } from '../../../../agent/src/util/errors.js';
 
@@ -24,12 +25,15 @@ export interface Delivery {
   receivedAt: number;
 }
 
-/** Collects what a subscription delivers. */
+/** Collects what a subscription delivers, as records by tag name (the driver reuses its arrays). */
 export class Deliveries {
   readonly all: Delivery[] = [];
-  readonly deliver = (read: GroupRead, timestamp: number): void => {
-    this.all.push({ values: read.values, errors: read.errors, timestamp, receivedAt: Date.now() });
-  };
+  /** The callback to subscribe `group` with. */
+  to(group: Group): (read: GroupRead, timestamp: number) => void {
+    return (read, timestamp) => {
+      this.all.push({ ...toRecords(group.tags, read), timestamp, receivedAt: Date.now() });
+    };
+  }
 
   /** Values of one tag, in delivery order. */
   valuesOf(tag: string): TagValue[] {
@@ -104,4 +108,9 @@ export async function rejection(p: Promise<unknown>): Promise<AgentError> {
     throw err;
   }
   throw new Error('expected the promise to reject with an AgentError');
+}
+
+/** A read of the group as records by tag name. */
+export async function readRecords(driver: Driver, group: Group): Promise<ReturnType<typeof toRecords>> {
+  return toRecords(group.tags, await driver.readGroup(group));
 }

@@ -1,0 +1,76 @@
+import type { Group, TagValue } from '@edgefleet/protocol';
+import type { GroupSample } from '../../runtime/group-sample.js';
+
+/**
+ * Neuron's MQTT payloads, written straight from a sample's arrays:
+ *
+ * - `values`: `{"timestamp", "node", "group", "values": {tag: value}, "errors": {tag: code}, "metas": {}}`
+ * - `tags`:   `{"timestamp", "node", "group", "tags": [{"name", "value"} | {"name", "error"}]}`
+ *
+ * with `node` = the device, so eKuiper rules and Neuron consumers read them unchanged. The text
+ * is what `JSON.stringify` makes of the same object, with the tags in the group's order, but it
+ * is written directly: building a 1,000-key object per group read only to serialize it cost more
+ * than the serializing. Tag names are encoded once per group.
+ */
+
+/** Per group: each tag's name as a JSON string, encoded once. */
+const encodedNames = new WeakMap<Group, string[]>();
+
+function namesOf(group: Group): string[] {
+  let names = encodedNames.get(group);
+  if (!names) {
+    names = group.tags.map((t) => JSON.stringify(t.name));
+    encodedNames.set(group, names);
+  }
+  return names;
+}
+
+/** A value as JSON: JSON has no NaN or Infinity, which `JSON.stringify` writes as null, and so does this. */
+export function valueJson(value: TagValue): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return JSON.stringify(value);
+}
+
+function header(sample: GroupSample): string {
+  return `{"timestamp":${sample.timestamp},"node":${JSON.stringify(sample.device)},"group":${JSON.stringify(sample.group.name)}`;
+}
+
+/** Neuron's `values` payload: tags with a value in `values`, failed tags with their error in `errors`. */
+export function neuronValuesJson(sample: GroupSample): string {
+  const names = namesOf(sample.group);
+  const { values, errors, changed } = sample;
+  let v = '';
+  let e = '';
+  const n = changed ? changed.length : names.length;
+  for (let k = 0; k < n; k++) {
+    const i = changed ? changed[k]! : k;
+    const error = errors.size > 0 ? errors.get(i) : undefined;
+    if (error !== undefined) e += `${e === '' ? '' : ','}${names[i]}:${error}`;
+    else {
+      const value = values[i];
+      if (value !== undefined) v += `${v === '' ? '' : ','}${names[i]}:${valueJson(value)}`;
+    }
+  }
+  return `${header(sample)},"values":{${v}},"errors":{${e}},"metas":{}}`;
+}
+
+/** Neuron's `tags` payload: one entry per tag, `{name, value}` or `{name, error}`. */
+export function neuronTagsJson(sample: GroupSample): string {
+  const names = namesOf(sample.group);
+  const { values, errors, changed } = sample;
+  let t = '';
+  const n = changed ? changed.length : names.length;
+  for (let k = 0; k < n; k++) {
+    const i = changed ? changed[k]! : k;
+    const error = errors.size > 0 ? errors.get(i) : undefined;
+    let entry: string | undefined;
+    if (error !== undefined) entry = `{"name":${names[i]},"error":${error}}`;
+    else {
+      const value = values[i];
+      if (value !== undefined) entry = `{"name":${names[i]},"value":${valueJson(value)}}`;
+    }
+    if (entry !== undefined) t += t === '' ? entry : `,${entry}`;
+  }
+  return `${header(sample)},"tags":[${t}]}`;
+}
