@@ -1,0 +1,511 @@
+import { describe, expect, it } from 'vitest';
+import type { TagType, TagValue } from '@edgefleet/protocol';
+import tahu from 'sparkplug-payload/lib/sparkplugbpayload.js';
+import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
+import proto from 'sparkplug-payload/lib/sparkplugPayloadProto.js';
+import { SparkplugSession, type SparkplugMessage, type SparkplugMetricDefinition } from './session.js';
+
+const T0 = 1_700_000_000_000;
+const { Payload } = proto.org.eclipse.tahu.protobuf;
+
+function clock() {
+  let t = T0;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+function session(options: { bdSeq?: number } = {}) {
+  const c = clock();
+  const s = new SparkplugSession({ groupId: 'Plant A', edgeNodeId: 'edge-1', now: c.now, ...options });
+  return { s, clock: c };
+}
+
+const PLC: SparkplugMetricDefinition[] = [
+  { name: 'fast/temp', type: 'float64', writable: false },
+  { name: 'fast/setpoint', type: 'int32', writable: true },
+  { name: 'fast/run', type: 'bool', writable: true },
+];
+
+const decode = (m: SparkplugMessage): UPayload => tahu.decodePayload(m.payload);
+const metricsOf = (m: SparkplugMessage): UMetric[] => decode(m).metrics ?? [];
+
+/** uint64 fields decode as Long (or number); compare them as bigint. */
+function big(v: unknown): bigint {
+  if (typeof v === 'number') return BigInt(v);
+  if (v !== null && typeof v === 'object' && 'toString' in v) return BigInt(String(v));
+  throw new Error(`not an integer: ${String(v)}`);
+}
+
+const seqOf = (m: SparkplugMessage): number | undefined => {
+  const p = decode(m);
+  return p.seq === undefined || p.seq === null ? undefined : Number(big(p.seq));
+};
+
+function bdSeqOf(m: SparkplugMessage): bigint {
+  const metric = metricsOf(m).find((x) => x.name === 'bdSeq');
+  if (!metric) throw new Error('no bdSeq');
+  expect(metric.type).toBe('Int64');
+  return big(metric.value);
+}
+
+const kind = (m: SparkplugMessage): string => m.topic.split('/')[2] ?? '';
+
+function connected(options: { bdSeq?: number } = {}) {
+  const { s, clock: c } = session(options);
+  s.defineDevice('plc1', PLC);
+  s.willMessage();
+  s.onConnected();
+  return { s, clock: c };
+}
+
+describe('SparkplugSession: will, births and bdSeq', () => {
+  it('builds the NDEATH will: QoS 1, not retained, bdSeq only, no seq', () => {
+    const { s } = session();
+    const will = s.willMessage();
+    expect(will).toMatchObject({ topic: 'spBv1.0/Plant A/NDEATH/edge-1', qos: 1, retain: false });
+    expect(seqOf(will)).toBeUndefined();
+    expect(metricsOf(will).map((m) => m.name)).toEqual(['bdSeq']);
+    expect(bdSeqOf(will)).toBe(0n);
+  });
+
+  it('births with seq 0, the bdSeq of the will of the same connection and Node Control/Rebirth false', () => {
+    const { s } = session({ bdSeq: 7 });
+    s.defineDevice('plc1', PLC);
+    s.deviceOnline('plc1');
+    const will = s.willMessage();
+    const out = s.onConnected();
+    expect(out.map((m) => m.topic)).toEqual(['spBv1.0/Plant A/NBIRTH/edge-1', 'spBv1.0/Plant A/DBIRTH/edge-1/plc1']);
+    expect(out.every((m) => m.qos === 0 && !m.retain)).toBe(true);
+    const [nbirth] = out;
+    expect(seqOf(nbirth!)).toBe(0);
+    expect(bdSeqOf(nbirth!)).toBe(bdSeqOf(will));
+    expect(bdSeqOf(nbirth!)).toBe(7n);
+    const rebirth = metricsOf(nbirth!).find((m) => m.name === 'Node Control/Rebirth');
+    expect(rebirth).toMatchObject({ type: 'Boolean', value: false });
+    expect(rebirth?.alias).toBeUndefined();
+    expect(decode(nbirth!).timestamp).toBeDefined();
+    expect(seqOf(out[1]!)).toBe(1);
+  });
+
+  it('gives each new connection bdSeq + 1, wrapping 255 to 0, and the NBIRTH always matches its will', () => {
+    const { s } = session({ bdSeq: 254 });
+    const seen: Array<[bigint, bigint]> = [];
+    for (let i = 0; i < 3; i++) {
+      const will = s.willMessage();
+      const [nbirth] = s.onConnected();
+      seen.push([bdSeqOf(will), bdSeqOf(nbirth!)]);
+      s.onDisconnected();
+    }
+    expect(seen).toEqual([
+      [254n, 254n],
+      [255n, 255n],
+      [0n, 0n],
+    ]);
+  });
+
+  it('reuses the bdSeq for a CONNECT that failed, and births with the registered will if it was not renewed', () => {
+    const { s } = session();
+    expect(bdSeqOf(s.willMessage())).toBe(0n);
+    expect(bdSeqOf(s.willMessage())).toBe(0n); // the first CONNECT failed: no session, same bdSeq
+    expect(bdSeqOf(s.onConnected()[0]!)).toBe(0n);
+    s.onDisconnected();
+    // The client reconnected with the will it already had (bdSeq 0): the birth must match it.
+    expect(bdSeqOf(s.onConnected()[0]!)).toBe(0n);
+    s.onDisconnected();
+    expect(bdSeqOf(s.willMessage())).toBe(1n);
+    expect(bdSeqOf(s.onConnected()[0]!)).toBe(1n);
+  });
+
+  it('publishes the session NDEATH before a deliberate disconnect, even after the next will was prepared', () => {
+    const { s } = session({ bdSeq: 3 });
+    expect(s.deathMessage()).toBeNull();
+    s.willMessage();
+    s.onConnected();
+    const death = s.deathMessage();
+    expect(death).toMatchObject({ topic: 'spBv1.0/Plant A/NDEATH/edge-1', qos: 1, retain: false });
+    expect(bdSeqOf(death!)).toBe(3n);
+    expect(seqOf(death!)).toBeUndefined();
+    s.onDisconnected();
+    expect(s.deathMessage()).toBeNull();
+  });
+
+  it('rejects IDs that cannot be topic levels and a bdSeq outside 0…255', () => {
+    expect(() => new SparkplugSession({ groupId: 'a/b', edgeNodeId: 'n' })).toThrow(RangeError);
+    expect(() => new SparkplugSession({ groupId: 'g', edgeNodeId: 'n+' })).toThrow(RangeError);
+    expect(() => new SparkplugSession({ groupId: 'g', edgeNodeId: 'n', bdSeq: 256 })).toThrow(RangeError);
+    expect(() => new SparkplugSession({ groupId: 'g', edgeNodeId: 'n', nodeMetrics: [{ name: 'bdSeq', type: 'int64' }] })).toThrow(RangeError);
+    const { s } = session();
+    expect(() => s.defineDevice('a#b', PLC)).toThrow(RangeError);
+  });
+});
+
+describe('SparkplugSession: seq', () => {
+  it('numbers every message after the NBIRTH, wrapping 255 to 0', () => {
+    const { s } = connected();
+    const seqs: Array<number | undefined> = [];
+    for (let i = 0; i < 300; i++) {
+      for (const m of s.data('plc1', [{ metric: 0, value: i, timestamp: T0 + i }])) seqs.push(seqOf(m));
+    }
+    // The first reading births the device (seq 1), then DDATA follow.
+    expect(seqs.length).toBe(300);
+    expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => (i + 1) % 256));
+    expect(seqs).toContain(255);
+    expect(seqs[255]).toBe(0);
+  });
+
+  it('restarts from 0 at each birth sequence and counts DDEATH and NDATA', () => {
+    const { s } = session();
+    const node = new SparkplugSession({ groupId: 'g', edgeNodeId: 'n', nodeMetrics: [{ name: 'Agent/CPU', type: 'float64' }] });
+    node.willMessage();
+    expect(node.onConnected().map(seqOf)).toEqual([0]);
+    expect(node.nodeData([{ metric: 'Agent/CPU', value: 0.5, timestamp: T0 }]).map(seqOf)).toEqual([1]);
+    s.defineDevice('plc1', PLC);
+    s.willMessage();
+    s.onConnected();
+    s.data('plc1', [{ metric: 0, value: 1, timestamp: T0 }]);
+    expect(s.deviceOffline('plc1').map(seqOf)).toEqual([2]);
+    s.onDisconnected();
+    s.willMessage();
+    expect(s.onConnected().map(seqOf)).toEqual([0]);
+  });
+});
+
+describe('SparkplugSession: devices', () => {
+  it('sends a DBIRTH before the first DDATA of a device (births before data)', () => {
+    const { s } = connected();
+    const first = s.data('plc1', [{ metric: 'fast/temp', value: 21.5, timestamp: T0 + 5 }]);
+    expect(first.map(kind)).toEqual(['DBIRTH']);
+    const birth = metricsOf(first[0]!);
+    expect(birth.map((m) => m.name)).toEqual(['fast/temp', 'fast/setpoint', 'fast/run']);
+    expect(birth[0]).toMatchObject({ type: 'Double', value: 21.5 });
+    expect(big(birth[0]!.timestamp)).toBe(BigInt(T0 + 5));
+    // Metrics never read yet are born without a value.
+    expect(birth[1]).toMatchObject({ type: 'Int32', value: null });
+    expect(big(birth[1]!.timestamp)).toBe(BigInt(T0));
+    const next = s.data('plc1', [{ metric: 'fast/temp', value: 22, timestamp: T0 + 10 }]);
+    expect(next.map(kind)).toEqual(['DDATA']);
+  });
+
+  it('gives aliases unique across the node, the same for the same definitions, and DDATA carries aliases only', () => {
+    const make = () => {
+      const s = new SparkplugSession({ groupId: 'g', edgeNodeId: 'n', nodeMetrics: [{ name: 'Agent/CPU', type: 'float64' }] });
+      s.defineDevice('plc1', PLC);
+      s.defineDevice('plc2', PLC);
+      s.deviceOnline('plc1');
+      s.deviceOnline('plc2');
+      s.willMessage();
+      return { s, births: s.onConnected() };
+    };
+    const { s, births } = make();
+    const aliasesOf = (m: SparkplugMessage) => metricsOf(m).filter((x) => x.alias !== undefined).map((x) => Number(big(x.alias)));
+    const all = births.flatMap(aliasesOf);
+    expect(all.length).toBe(7);
+    expect(new Set(all).size).toBe(7);
+    expect(births.map(aliasesOf)).toEqual(make().births.map(aliasesOf));
+    // Every birth metric but the Sparkplug ones has both name and alias.
+    for (const m of births.slice(1).flatMap(metricsOf)) expect(m.name && m.alias !== undefined).toBeTruthy();
+
+    const [ddata] = s.data('plc2', [
+      { metric: 'fast/setpoint', value: 12, timestamp: T0 + 2 },
+      { metric: 'fast/temp', value: 20.25, timestamp: T0 + 1 },
+    ]);
+    expect(kind(ddata!)).toBe('DDATA');
+    expect(ddata!.topic).toBe('spBv1.0/g/DDATA/n/plc2');
+    const metrics = metricsOf(ddata!);
+    expect(metrics.every((m) => m.name === undefined)).toBe(true);
+    const birthAliases = new Map(metricsOf(births[2]!).map((m) => [m.name, Number(big(m.alias))]));
+    // In time order, each with its own timestamp.
+    expect(metrics.map((m) => [Number(big(m.alias)), Number(big(m.timestamp)), m.value])).toEqual([
+      [birthAliases.get('fast/temp'), T0 + 1, 20.25],
+      [birthAliases.get('fast/setpoint'), T0 + 2, 12],
+    ]);
+  });
+
+  it('keeps aliases across a redefinition and births the device again', () => {
+    const { s } = connected();
+    const [birth] = s.data('plc1', [{ metric: 'fast/temp', value: 1, timestamp: T0 }]);
+    const before = new Map(metricsOf(birth!).map((m) => [m.name, Number(big(m.alias))]));
+    const out = s.defineDevice('plc1', [...PLC, { name: 'slow/count', type: 'uint16', writable: false }]);
+    expect(out.map(kind)).toEqual(['DBIRTH']);
+    const after = new Map(metricsOf(out[0]!).map((m) => [m.name, Number(big(m.alias))]));
+    for (const [name, alias] of before) expect(after.get(name)).toBe(alias);
+    expect(after.get('slow/count')).toBe(Math.max(...before.values()) + 1);
+    expect(metricsOf(out[0]!).find((m) => m.name === 'fast/temp')?.value).toBe(1);
+  });
+
+  it('sends DDEATH when a device goes offline and DBIRTH when it comes back', () => {
+    const { s } = connected();
+    s.data('plc1', [{ metric: 'fast/temp', value: 1, timestamp: T0 }]);
+    const off = s.deviceOffline('plc1');
+    expect(off.map((m) => m.topic)).toEqual(['spBv1.0/Plant A/DDEATH/edge-1/plc1']);
+    expect(seqOf(off[0]!)).toBeDefined();
+    expect(s.deviceOffline('plc1')).toEqual([]);
+    const on = s.deviceOnline('plc1', [{ metric: 'fast/run', value: true, timestamp: T0 + 9 }]);
+    expect(on.map(kind)).toEqual(['DBIRTH']);
+    const values = Object.fromEntries(metricsOf(on[0]!).map((m) => [m.name, m.value]));
+    // The value read before going offline is not reported as current.
+    expect(values).toEqual({ 'fast/temp': null, 'fast/setpoint': null, 'fast/run': true });
+    expect(s.data('plc1', [{ metric: 0, value: 2, timestamp: T0 + 10 }]).map(kind)).toEqual(['DDATA']);
+  });
+
+  it('publishes nothing while disconnected and births with the latest values on connect', () => {
+    const { s } = session();
+    s.defineDevice('plc1', PLC);
+    expect(s.data('plc1', [{ metric: 'fast/temp', value: 3.5, timestamp: T0 }])).toEqual([]);
+    expect(s.deviceOffline('plc1')).toEqual([]);
+    s.deviceOnline('plc1', [{ metric: 'fast/setpoint', value: 4, timestamp: T0 + 1 }]);
+    s.willMessage();
+    const out = s.onConnected();
+    expect(out.map(kind)).toEqual(['NBIRTH', 'DBIRTH']);
+    expect(metricsOf(out[1]!).find((m) => m.name === 'fast/setpoint')?.value).toBe(4);
+    s.onDisconnected();
+    expect(s.data('plc1', [{ metric: 0, value: 1, timestamp: T0 }])).toEqual([]);
+    expect(s.rebirth()).toEqual([]);
+  });
+
+  it('removes a device with a DDEATH', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1');
+    expect(s.removeDevice('plc1').map(kind)).toEqual(['DDEATH']);
+    expect(() => s.data('plc1', [])).toThrow(RangeError);
+  });
+
+  it('publishes an error as a metric with is_null set and no value', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1', [{ metric: 'fast/temp', error: 3022, timestamp: T0 }]);
+    const [ddata] = s.data('plc1', [{ metric: 'fast/setpoint', error: 3027, timestamp: T0 + 1 }]);
+    const [metric] = metricsOf(ddata!);
+    expect(metric).toMatchObject({ type: 'Int32', value: null });
+    const raw = Payload.decode(ddata!.payload).metrics[0]!;
+    expect(raw.isNull).toBe(true);
+    expect(Object.hasOwn(raw, 'intValue')).toBe(false);
+  });
+
+  it('publishes a value that does not fit its datatype as null and counts it', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1');
+    const [ddata] = s.data('plc1', [{ metric: 'fast/setpoint', value: 'high', timestamp: T0 }]);
+    expect(metricsOf(ddata!)[0]?.value).toBeNull();
+    expect(s.rejectedValues).toBe(1);
+  });
+
+  it('throws for metrics that were never defined, without changing anything', () => {
+    const { s } = connected();
+    expect(() => s.data('nope', [])).toThrow(/not defined/);
+    expect(() => s.data('plc1', [{ metric: 'fast/temp', value: 1, timestamp: T0 }, { metric: 'ghost', value: 1, timestamp: T0 }])).toThrow(/no metric 'ghost'/);
+    expect(() => s.data('plc1', [{ metric: 9, value: 1, timestamp: T0 }])).toThrow(/#9/);
+    // The device was not born by the refused call.
+    expect(s.data('plc1', [{ metric: 1, value: 1, timestamp: T0 }]).map(kind)).toEqual(['DBIRTH']);
+    expect(metricsOf(s.rebirth()[1]!).find((m) => m.name === 'fast/temp')?.value).toBeNull();
+  });
+});
+
+describe('SparkplugSession: datatypes', () => {
+  const cases: Array<[TagType, TagValue, string, (v: unknown) => unknown]> = [
+    ['bool', true, 'Boolean', (v) => v],
+    ['bit', 1, 'Boolean', (v) => v],
+    ['int16', -32768, 'Int16', (v) => v],
+    ['uint16', 65535, 'UInt16', (v) => v],
+    ['int32', -2147483648, 'Int32', (v) => v],
+    ['uint32', 4294967295, 'UInt32', (v) => big(v)],
+    ['int64', -5, 'Int64', (v) => BigInt.asIntN(64, big(v))],
+    ['int64', '-9223372036854775808', 'Int64', (v) => BigInt.asIntN(64, big(v))],
+    ['int64', '9007199254740993', 'Int64', (v) => BigInt.asIntN(64, big(v))],
+    ['uint64', '18446744073709551615', 'UInt64', (v) => big(v)],
+    ['uint64', 42, 'UInt64', (v) => big(v)],
+    ['float32', 1.25, 'Float', (v) => v],
+    ['float64', Math.PI, 'Double', (v) => v],
+    ['string', 'héllo', 'String', (v) => v],
+    ['bytes', [0, 1, 254, 255], 'Bytes', (v) => Array.from(v as Uint8Array)],
+  ];
+  const expected = (value: TagValue): unknown => {
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
+    return value;
+  };
+
+  it.each(cases)('%s %j is born and sent as %s', (type, value, datatype, read) => {
+    const { s } = session();
+    s.defineDevice('d', [{ name: 'v', type, writable: false }]);
+    s.willMessage();
+    s.onConnected();
+    const [birth] = s.deviceOnline('d', [{ metric: 'v', value, timestamp: T0 }]);
+    const [ddata] = s.data('d', [{ metric: 'v', value, timestamp: T0 + 1 }]);
+    for (const m of [birth!, ddata!]) {
+      const [metric] = metricsOf(m);
+      expect(metric?.type).toBe(datatype);
+      const got = read(metric?.value);
+      if (type === 'bit') expect(got).toBe(true);
+      else if (type === 'int64' || type === 'uint64') expect(got).toBe(BigInt(expected(value) as bigint | number));
+      else if (type === 'uint32') expect(got).toBe(BigInt(value as number));
+      else expect(got).toEqual(value);
+    }
+    expect(s.rejectedValues).toBe(0);
+  });
+
+  it('rounds a float32 to single precision', () => {
+    const { s } = connected();
+    s.defineDevice('f', [{ name: 'x', type: 'float32', writable: false }]);
+    const [birth] = s.deviceOnline('f', [{ metric: 'x', value: 0.1, timestamp: T0 }]);
+    expect(metricsOf(birth!)[0]?.value).toBe(Math.fround(0.1));
+  });
+});
+
+describe('SparkplugSession: commands', () => {
+  function cmd(metrics: UMetric[]): Uint8Array {
+    return tahu.encodePayload({ timestamp: T0, metrics });
+  }
+  const NCMD = 'spBv1.0/Plant A/NCMD/edge-1';
+  const DCMD = 'spBv1.0/Plant A/DCMD/edge-1/plc1';
+
+  /** A device's aliases, as its DBIRTH tells a host. */
+  function aliases(s: SparkplugSession, device = 'plc1'): Map<string, number> {
+    if (!s.connected) {
+      s.willMessage();
+      s.onConnected();
+    }
+    const [dbirth] = s.deviceOnline(device);
+    return new Map(metricsOf(dbirth!).map((m) => [m.name ?? '', Number(big(m.alias))]));
+  }
+
+  it('turns an NCMD Node Control/Rebirth = true into a rebirth; rebirth keeps bdSeq and restarts seq', () => {
+    const { s } = connected({ bdSeq: 9 });
+    s.deviceOnline('plc1');
+    s.data('plc1', [{ metric: 0, value: 1, timestamp: T0 }]);
+    const outcome = s.handleCommand(NCMD, cmd([{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }]));
+    expect(outcome).toEqual({ commands: [{ kind: 'rebirth' }], errors: [] });
+    const births = s.rebirth();
+    expect(births.map(kind)).toEqual(['NBIRTH', 'DBIRTH']);
+    expect(births.map(seqOf)).toEqual([0, 1]);
+    expect(bdSeqOf(births[0]!)).toBe(9n);
+    // The next will is still the next connection's.
+    expect(bdSeqOf(s.willMessage())).toBe(10n);
+  });
+
+  it('refuses other node commands', () => {
+    const { s } = connected();
+    const outcome = s.handleCommand(
+      NCMD,
+      cmd([
+        { name: 'Node Control/Rebirth', type: 'Boolean', value: false },
+        { name: 'Node Control/Reboot', type: 'Boolean', value: true },
+        { name: 'Other', type: 'Int32', value: 1 },
+      ]),
+    );
+    expect(outcome.commands).toEqual([]);
+    expect(outcome.errors).toEqual([
+      "NCMD 'Node Control/Rebirth' must be the Boolean true",
+      "NCMD 'Node Control/Reboot' is not supported; only 'Node Control/Rebirth' is",
+      "NCMD: unknown metric 'Other' of the edge node",
+    ]);
+  });
+
+  it('turns a DCMD into writes by name and by alias', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1');
+    const alias = aliases(s);
+    const outcome = s.handleCommand(
+      DCMD,
+      cmd([
+        { name: 'fast/setpoint', type: 'Int32', value: -12 },
+        { alias: alias.get('fast/run'), type: 'Boolean', value: true },
+      ]),
+    );
+    expect(outcome).toEqual({
+      commands: [
+        { kind: 'write', device: 'plc1', tag: 'fast/setpoint', value: -12 },
+        { kind: 'write', device: 'plc1', tag: 'fast/run', value: true },
+      ],
+      errors: [],
+    });
+  });
+
+  it('converts 64-bit values to numbers when exact and decimal strings beyond 2^53', () => {
+    const { s } = session();
+    s.defineDevice('plc1', [
+      { name: 'i64', type: 'int64', writable: true },
+      { name: 'u64', type: 'uint64', writable: true },
+      { name: 'bit', type: 'bit', writable: true },
+      { name: 'raw', type: 'bytes', writable: true },
+      { name: 'f', type: 'float64', writable: true },
+      { name: 's', type: 'string', writable: true },
+    ]);
+    const outcome = s.handleCommand(
+      DCMD,
+      cmd([
+        { name: 'i64', type: 'Int64', value: '-9223372036854775807' },
+        { name: 'i64', type: 'Int64', value: -3 },
+        { name: 'u64', type: 'UInt64', value: '18446744073709551615' },
+        { name: 'u64', type: 'UInt64', value: 7 },
+        { name: 'bit', type: 'Boolean', value: true },
+        { name: 'raw', type: 'Bytes', value: new Uint8Array([9, 8]) },
+        { name: 'f', type: 'Double', value: 2.5 },
+        { name: 's', type: 'String', value: 'on' },
+      ]),
+    );
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.commands.map((c) => (c.kind === 'write' ? c.value : null))).toEqual(['-9223372036854775807', -3, '18446744073709551615', 7, 1, [9, 8], 2.5, 'on']);
+  });
+
+  it('reads a value from the field the host set, without a datatype, as the spec advises for commands', () => {
+    const { s } = session();
+    s.defineDevice('plc1', [
+      { name: 'u32', type: 'uint32', writable: true },
+      { name: 'i16', type: 'int16', writable: true },
+      { name: 'i64', type: 'int64', writable: true },
+    ]);
+    const a = aliases(s);
+    const payload = Payload.encode({
+      timestamp: T0,
+      metrics: [
+        { alias: a.get('u32'), intValue: 4_000_000_000 },
+        { alias: a.get('i16'), intValue: 0xfff9 },
+        { alias: a.get('i64'), longValue: -2 },
+      ],
+    }).finish();
+    const outcome = s.handleCommand(DCMD, payload);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.commands.map((c) => (c.kind === 'write' ? [c.tag, c.value] : null))).toEqual([
+      ['u32', 4_000_000_000],
+      ['i16', -7],
+      ['i64', -2],
+    ]);
+  });
+
+  it('returns errors for malformed, misaddressed and unacceptable commands, never throwing', () => {
+    const { s } = connected();
+    s.defineDevice('plc2', [{ name: 'x', type: 'int16', writable: true }]);
+    const a = aliases(s);
+    const x2 = aliases(s, 'plc2').get('x');
+    expect(s.handleCommand(DCMD, new Uint8Array([0xff, 0xff, 0xff]))).toMatchObject({ commands: [], errors: [expect.stringMatching(/is not a Sparkplug B payload/)] });
+    expect(s.handleCommand('spBv1.0/Plant A/DCMD/edge-1/ghost', cmd([{ name: 'x', type: 'Int16', value: 1 }])).errors).toEqual(["DCMD for unknown device 'ghost'"]);
+    expect(s.handleCommand('spBv1.0/Plant A/DCMD/edge-2/plc1', cmd([])).errors).toEqual(["'spBv1.0/Plant A/DCMD/edge-2/plc1' is addressed to another edge node"]);
+    expect(s.handleCommand('spBv1.0/Plant A/DDATA/edge-1/plc1', cmd([])).errors).toEqual(["'spBv1.0/Plant A/DDATA/edge-1/plc1' is not a Sparkplug NCMD or DCMD topic"]);
+    expect(s.handleCommand(DCMD, cmd([])).errors).toEqual([`DCMD on '${DCMD}' carries no metrics`]);
+    const outcome = s.handleCommand(
+      DCMD,
+      cmd([
+        { name: 'ghost', type: 'Int32', value: 1 },
+        { alias: 999, type: 'Int32', value: 1 },
+        { alias: x2, type: 'Int16', value: 1 },
+        { alias: a.get('fast/setpoint'), name: 'fast/run', type: 'Int32', value: 1 },
+        { name: 'fast/temp', type: 'Double', value: 1 },
+        { name: 'fast/setpoint', type: 'Double', value: 1.5 },
+        { name: 'fast/setpoint', type: 'Int64', value: '3000000000' },
+        { name: 'fast/run', type: 'String', value: 'yes' },
+        { name: 'fast/setpoint', type: 'Int32', value: null },
+        { name: 'fast/setpoint', type: 'Int32', value: 5 },
+      ]),
+    );
+    expect(outcome.commands).toEqual([{ kind: 'write', device: 'plc1', tag: 'fast/setpoint', value: 5 }]);
+    expect(outcome.errors).toEqual([
+      "DCMD: unknown metric 'ghost' of device 'plc1'",
+      'DCMD: unknown alias 999',
+      `DCMD: alias ${x2} is not a metric of device 'plc1'`,
+      `DCMD: alias ${a.get('fast/setpoint')} is 'fast/setpoint', not 'fast/run'`,
+      "DCMD: metric 'fast/temp' of device 'plc1' is read-only",
+      "DCMD: metric 'fast/setpoint' of device 'plc1' is int32: expected a whole number",
+      "DCMD: metric 'fast/setpoint' of device 'plc1' is int32: 3000000000 is outside -2147483648…2147483647",
+      "DCMD: metric 'fast/run' of device 'plc1' is bool: expected a Boolean (or 0/1)",
+      "DCMD: metric 'fast/setpoint' of device 'plc1' is null (is_null set): there is no value to write",
+    ]);
+  });
+});
