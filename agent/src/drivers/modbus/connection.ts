@@ -14,13 +14,18 @@ export type ModbusRequest =
 /** What a read returns: bits for FC 1/2, registers for FC 3/4; writes return nothing. */
 export type ModbusReply = boolean[] | number[] | undefined;
 
+/** Called once with a request's outcome: an error, or the reply. */
+export type ReplyCallback = (err: Error | null, reply?: ModbusReply) => void;
+
 /**
  * An open link to a Modbus line: a TCP socket or a serial port. One request at a time (the
- * transport serializes them); timing out is the transport's job, so `send` may stay pending
- * when the slave never answers.
+ * transport serializes them); timing out is the transport's job, so `send` may never call back
+ * when the slave never answers. A callback rather than a promise: at line speed each promise
+ * layer per request is a measurable share of the driver's own cost.
  */
 export interface ModbusConnection {
-  send(slave: number, request: ModbusRequest): Promise<ModbusReply>;
+  /** Sends a request; `done` is called once, never synchronously. */
+  send(slave: number, request: ModbusRequest, done: ReplyCallback): void;
   /** After a timeout on an RTU framing: drop buffered bytes so a late answer cannot pass for the next one. */
   discardInput(): void;
   close(): Promise<void>;
@@ -170,17 +175,17 @@ abstract class ClientConnection implements ModbusConnection {
     if (typeof client._transactions === 'object' && client._transactions !== null) client._transactions = {};
   }
 
-  send(slave: number, request: ModbusRequest): Promise<ModbusReply> {
-    return new Promise<ModbusReply>((resolve, reject) => {
+  send(slave: number, request: ModbusRequest, reply: ReplyCallback): void {
+    {
       if (this.closed || !this.client.isOpen) {
         const reason = this.lastError ? `not connected: ${this.lastError}` : 'not connected';
         // The port closed without our hearing of it: let the transport reconnect.
         this.dropped(reason);
-        reject(new ModbusConnectionError(reason));
+        queueMicrotask(() => reply(new ModbusConnectionError(reason)));
         return;
       }
       this.forgetTransactions();
-      const done = replyCallback(slave, request, resolve, reject);
+      const done = replyCallback(slave, request, reply);
       const c = this.client;
       switch (request.fc) {
         case 1:
@@ -200,7 +205,7 @@ abstract class ClientConnection implements ModbusConnection {
         case 16:
           return c.writeFC16(slave, request.address, request.values, done);
       }
-    });
+    }
   }
 }
 
@@ -208,21 +213,21 @@ abstract class ClientConnection implements ModbusConnection {
  * The callback modbus-serial calls with a request's answer. The library keeps every transaction,
  * and with it this callback, until its transaction id (one of 256) comes round again: at 8
  * requests a second per device that is half a minute, long enough for V8 to move it to the old
- * generation. So the callback holds only what it needs (not the request, nor the promise's
- * resolvers once it has settled them): through the resolved promise it would otherwise keep the
- * reply, 256 replies per connection (≈ 40 MB of old generation at 100 devices of 1,000 registers).
+ * generation (the connection forgets them when it sends the next request, but the one answered
+ * last stays). So the callback holds only what it needs (not the request, nor the caller's
+ * callback once called): through the caller it would otherwise keep the reply.
  */
-function replyCallback(slave: number, request: ModbusRequest, resolve: (reply: ModbusReply) => void, reject: (err: Error) => void): (err: unknown, data: unknown) => void {
+function replyCallback(slave: number, request: ModbusRequest, reply: ReplyCallback): (err: unknown, data: unknown) => void {
   const fc = request.fc;
   const count = fc === 1 || fc === 2 ? request.count : 0;
-  let pending: { resolve: (reply: ModbusReply) => void; reject: (err: Error) => void } | undefined = { resolve, reject };
+  let pending: ReplyCallback | undefined = reply;
   return (err, data) => {
     const p = pending;
     // A second call (the library's own timeout after an answer we already had) changes nothing.
     if (!p) return;
     pending = undefined;
-    if (err) p.reject(mapError(slave, err as ModbusSerialError));
-    else p.resolve(pickReply(fc, count, data));
+    if (err) p(mapError(slave, err as ModbusSerialError));
+    else p(null, pickReply(fc, count, data));
   };
 }
 

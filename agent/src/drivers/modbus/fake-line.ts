@@ -1,4 +1,4 @@
-import type { ModbusConnection, ModbusReply, ModbusRequest } from './connection.js';
+import type { ModbusConnection, ModbusReply, ModbusRequest, ReplyCallback } from './connection.js';
 import { ModbusConnectionError, ModbusExceptionError, ModbusFrameError } from './errors.js';
 
 /**
@@ -104,37 +104,41 @@ class FakeConnection implements ModbusConnection {
     this.closed = true;
   }
 
-  send(slave: number, request: ModbusRequest): Promise<ModbusReply> {
+  send(slave: number, request: ModbusRequest, done: ReplyCallback): void {
     const line = this.line;
-    if (this.closed) return Promise.reject(new ModbusConnectionError('not connected'));
+    if (this.closed) {
+      queueMicrotask(() => done(new ModbusConnectionError('not connected')));
+      return;
+    }
     line.sent.push({ slave, request, at: performance.now() });
     line.busy++;
     line.maxBusy = Math.max(line.maxBusy, line.busy);
     const s = line.slaves.get(slave);
-    return new Promise<ModbusReply>((resolve, reject) => {
-      const finish = () => {
-        line.busy--;
-      };
-      if (!s || s.silent) {
-        // Never answers; the transport times out. Counted as done for overlap checks.
-        setTimeout(finish, 0);
+    const finish = () => {
+      line.busy--;
+    };
+    if (!s || s.silent) {
+      // Never answers; the transport times out. Counted as done for overlap checks.
+      setTimeout(finish, 0);
+      return;
+    }
+    setTimeout(() => {
+      if (this.closed) return;
+      finish();
+      if (line.garbleNext > 0) {
+        line.garbleNext--;
+        done(new ModbusFrameError(slave, 'CRC error'));
         return;
       }
-      setTimeout(() => {
-        if (this.closed) return;
-        finish();
-        if (line.garbleNext > 0) {
-          line.garbleNext--;
-          reject(new ModbusFrameError(slave, 'CRC error'));
-          return;
-        }
-        try {
-          resolve(execute(s, slave, request));
-        } catch (err) {
-          reject(err as Error);
-        }
-      }, line.latencyMs);
-    });
+      let reply: ModbusReply;
+      try {
+        reply = execute(s, slave, request);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      done(null, reply);
+    }, line.latencyMs);
   }
 }
 

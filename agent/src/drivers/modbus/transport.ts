@@ -202,17 +202,20 @@ export class ModbusTransport {
     const inflight: Inflight = { job, attempt, conn, started, deadline: started + this.options.timeoutMs };
     this.inflight = inflight;
     if (this.watchdog === undefined) this.watchdog = setTimeout(this.watch, this.options.timeoutMs);
-    let sent: Promise<ModbusReply>;
     try {
-      sent = conn.send(job.slave, job.request);
+      conn.send(job.slave, job.request, (err, reply) => (err ? this.failed(inflight, err) : this.answered(inflight, reply)));
     } catch (err) {
-      sent = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      const error = err instanceof Error ? err : new Error(String(err));
+      queueMicrotask(() => this.failed(inflight, error));
     }
-    sent.then(
-      (reply) => this.answered(inflight, reply),
-      (err: unknown) => this.failed(inflight, err instanceof Error ? err : new Error(String(err))),
-    );
   }
+
+  /**
+   * Sends the next job once the current call stack has unwound: an answer arrives inside the
+   * library's receive handler, which must finish with one transaction before the next is sent
+   * (modbus-serial's RTU framing over TCP resets its read state after the callback).
+   */
+  private readonly pump = (): void => this.next();
 
   private answered(inflight: Inflight, reply: ModbusReply): void {
     // Too late: the watchdog or a dropped link has ended this attempt already.
@@ -222,7 +225,7 @@ export class ModbusTransport {
     this.stats.lastRoundTripMs = Math.round((this.lastEndAt - inflight.started) * 10) / 10;
     this.answeredOnConnection = true;
     inflight.job.resolve(reply);
-    this.next();
+    queueMicrotask(this.pump);
   }
 
   private failed(inflight: Inflight, err: Error): void {
@@ -236,13 +239,13 @@ export class ModbusTransport {
       this.stats.lastRoundTripMs = Math.round((this.lastEndAt - inflight.started) * 10) / 10;
       this.answeredOnConnection = true;
       job.reject(err);
-      this.next();
+      queueMicrotask(this.pump);
       return;
     }
     if (err instanceof ModbusConnectionError) {
       job.reject(err);
       // The link is gone: whoever dropped it fails the queue first (with its reason).
-      queueMicrotask(() => this.next());
+      queueMicrotask(this.pump);
       return;
     }
     const timedOut = err instanceof ModbusTimeoutError;
@@ -252,7 +255,7 @@ export class ModbusTransport {
     }
     if (attempt >= retries) {
       job.reject(timedOut ? new ModbusTimeoutError(job.slave, timeoutMs) : err);
-      this.next();
+      queueMicrotask(this.pump);
       return;
     }
     if (retryIntervalMs > 0) void this.quietly(retryIntervalMs).then(() => this.attempt(job, attempt + 1));
