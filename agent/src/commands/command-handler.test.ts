@@ -7,7 +7,7 @@ import { SimulatorDriver } from '../drivers/simulator/simulator-driver.js';
 import type { GroupRead } from '../drivers/driver.js';
 import { ValuesCache } from '../runtime/values-cache.js';
 import { defaultSinkRegistry } from '../sinks/registry.js';
-import { CountingSimulator, FakeFleet, config, sampleOf, silentLog, testEngine } from '../test-support/fixtures.js';
+import { CountingSimulator, config, sampleOf, silentLog, sinkContext, testEngine } from '../test-support/fixtures.js';
 import { AgentError } from '../util/errors.js';
 import { CommandHandler } from './command-handler.js';
 
@@ -125,7 +125,7 @@ describe('CommandHandler', () => {
   async function makeStubborn(devices: AgentConfigInput['devices'] = []) {
     const created: StubbornSimulator[] = [];
     const drivers = stubbornRegistry(created);
-    const engine = new ApplyEngine({ drivers, sinks: defaultSinkRegistry(), sinkContext: { agentId: '00000000-0000-4000-8000-000000000001', fleet: new FakeFleet() }, driverContext, log: silentLog });
+    const engine = new ApplyEngine({ drivers, sinks: defaultSinkRegistry(), sinkContext: sinkContext(), driverContext, log: silentLog });
     // The engine's own stop of a 'hang-stop' device would never end; the others stop normally.
     stop = () => Promise.race([engine.stopAll(), new Promise<void>((r) => setTimeout(r, 100))]);
     expect((await engine.apply(config({ devices }))).ok).toBe(true);

@@ -75,7 +75,7 @@ describe('ApplyEngine', () => {
   it('reports a sink kind not in this build as DRIVER_UNAVAILABLE naming the sink', async () => {
     const { engine } = testEngine();
     stopAll = () => engine.stopAll();
-    const result = await engine.apply(config({ devices: [simDevice('a')], northbound: [{ name: 'cloud', kind: 'aws-iot' }] }));
+    const result = await engine.apply(config({ devices: [simDevice('a')], northbound: [{ name: 'cloud', kind: 'sparkplug-b', settings: { broker: { url: 'mqtt://127.0.0.1:1' }, groupId: 'plant' } }] }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('DRIVER_UNAVAILABLE');

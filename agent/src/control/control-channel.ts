@@ -31,6 +31,7 @@ export interface ControlChannelOptions {
 export class ControlChannel implements FleetPublisher {
   private client: MqttClient | undefined;
   private state: ChannelState = 'disconnected';
+  private readonly listeners = new Set<(connected: boolean) => void>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private readonly agentId: string;
@@ -81,7 +82,13 @@ export class ControlChannel implements FleetPublisher {
     client.on('close', () => this.onClose());
   }
 
-  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
+  /** Sinks that ride this connection hear of its state changes (to drain their buffers on connect). */
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
     const client = this.client;
     if (!client || !this.isConnected()) return Promise.reject(new Error('not connected to the fleet broker'));
     return new Promise((resolve, reject) => {
@@ -174,5 +181,6 @@ export class ControlChannel implements FleetPublisher {
     if (this.state === state) return;
     this.state = state;
     this.options.onStateChange?.(state);
+    for (const listener of this.listeners) listener(state === 'connected');
   }
 }

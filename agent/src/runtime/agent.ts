@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { topics, type StateMessage } from '@edgefleet/protocol';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
@@ -7,6 +8,7 @@ import { ControlChannel } from '../control/control-channel.js';
 import { CommandHandler } from '../commands/command-handler.js';
 import { defaultDriverRegistry, type DriverRegistry } from '../drivers/registry.js';
 import { defaultSinkRegistry, type SinkRegistry } from '../sinks/registry.js';
+import { BufferPool } from '../sinks/buffer/buffer-pool.js';
 import { enroll, type EnrollParams } from '../identity/enroll.js';
 import { loadCredentials, loadIdentity, statePaths, type Identity } from '../identity/state-dir.js';
 import { HeartbeatBuilder } from '../telemetry/heartbeat.js';
@@ -113,7 +115,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   engine = new ApplyEngine({
     drivers,
     sinks: options.sinks ?? defaultSinkRegistry(),
-    sinkContext: { agentId, fleet: channel },
+    sinkContext: { agentId, fleet: channel, stateDir: options.stateDir, log, buffers: new BufferPool(path.join(options.stateDir, 'buffers')) },
     driverContext,
     log,
     onValues: (sample) => cache.put(sample),

@@ -1,5 +1,8 @@
 import type { LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { Logger } from '../log.js';
 import type { GroupSample } from '../runtime/group-sample.js';
+import type { BufferPool } from './buffer/buffer-pool.js';
+import type { WriteHandler } from './transport/transport.js';
 
 /** A northbound sink: receives the groups it subscribes to and sends them on its transport. */
 export interface Sink {
@@ -18,16 +21,25 @@ export interface Sink {
 
 /**
  * The agent's own connection to the fleet broker, lent to sinks with `broker: 'fleet'`.
- * Publishing while disconnected is the caller's decision (count a drop), not a silent queue.
+ * Publishing while disconnected is refused (the sink keeps the message in its buffer).
  */
 export interface FleetPublisher {
   isConnected(): boolean;
-  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): Promise<void>;
+  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain: boolean }): Promise<void>;
+  /** Called on every connect and loss; returns a function that stops the calls. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
 }
 
 export interface SinkContext {
   agentId: string;
   fleet: FleetPublisher;
+  /** The agent's state dir; each sink's buffer lives in `buffers/` under it. */
+  stateDir: string;
+  log: Logger;
+  /** Sink buffers, shared by the sinks of one name across config changes. */
+  buffers: BufferPool;
+  /** Carries out writes that arrive through a sink; absent, a sink refuses them. */
+  writes?: WriteHandler;
 }
 
 export type SinkFactory = (config: SinkConfig, context: SinkContext) => Sink;

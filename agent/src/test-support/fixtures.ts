@@ -1,11 +1,14 @@
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { AgentConfigSchema, configDigest, type AgentConfig, type AgentConfigInput, type Device, type Group, type GroupValues, type TagValue } from '@edgefleet/protocol';
 import { createLogger } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
 import { DriverRegistry } from '../drivers/registry.js';
 import { SimulatorDriver } from '../drivers/simulator/simulator-driver.js';
 import { defaultSinkRegistry } from '../sinks/registry.js';
-import type { FleetPublisher } from '../sinks/sink.js';
+import type { FleetPublisher, SinkContext } from '../sinks/sink.js';
+import { BufferPool } from '../sinks/buffer/buffer-pool.js';
 import { toGroupValues, type GroupSample } from '../runtime/group-sample.js';
 import type { GroupRead } from '../drivers/driver.js';
 
@@ -34,14 +37,32 @@ export class CountingSimulator extends SimulatorDriver {
 }
 
 export class FakeFleet implements FleetPublisher {
-  connected = true;
+  private up = true;
+  private readonly listeners = new Set<(connected: boolean) => void>();
   readonly messages: Array<{ topic: string; payload: string; qos: 0 | 1; retain: boolean }> = [];
+  get connected(): boolean {
+    return this.up;
+  }
+  set connected(up: boolean) {
+    this.up = up;
+    for (const l of this.listeners) l(up);
+  }
   isConnected(): boolean {
-    return this.connected;
+    return this.up;
   }
-  async publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
-    this.messages.push({ topic, payload, ...options });
+  async publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
+    if (!this.up) throw new Error('not connected to the fleet broker');
+    this.messages.push({ topic, payload: payload.toString(), ...options });
   }
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** What a sink needs from the agent, over a fake fleet connection and buffers in a temp dir. */
+export function sinkContext(fleet: FleetPublisher = new FakeFleet(), stateDir = mkdtempSync(path.join(os.tmpdir(), 'ef-sink-'))): SinkContext {
+  return { agentId: '00000000-0000-4000-8000-000000000001', fleet, stateDir, log: silentLog, buffers: new BufferPool(path.join(stateDir, 'buffers')) };
 }
 
 export class FailingSimulator extends CountingSimulator {
@@ -65,7 +86,7 @@ export function testEngine(failOpen: ReadonlySet<string> = new Set()) {
   const engine = new ApplyEngine({
     drivers,
     sinks: defaultSinkRegistry(),
-    sinkContext: { agentId: '00000000-0000-4000-8000-000000000001', fleet },
+    sinkContext: sinkContext(fleet),
     driverContext: { stateDir: os.tmpdir(), log: silentLog },
     log: silentLog,
     // Samples are valid only during the call: keep a copy in the wire shape.

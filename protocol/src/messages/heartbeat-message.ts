@@ -29,6 +29,10 @@ export const SinkStatsSchema = z.object({
   /** Messages waiting to be sent and the age of the oldest, in ms (0 when empty). */
   bufferDepth: z.number().int().min(0),
   bufferOldestAgeMs: z.number().min(0),
+  /** Bytes of the waiting messages (topic + payload). */
+  bufferBytes: z.number().int().min(0).optional(),
+  /** Why the sink's link is not up, or its last failure; never holds a secret. */
+  lastError: z.string().nullable().optional(),
 });
 export type SinkStats = z.infer<typeof SinkStatsSchema>;
 

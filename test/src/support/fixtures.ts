@@ -49,7 +49,7 @@ export function simulatorConfig(opts: SimulatorConfigOptions = {}): AgentConfigI
     ],
     northbound: [
       ...(opts.sink === false ? [] : [{ name: 'fleet', kind: 'mqtt' as const, subscriptions: [{ device: 'sim', group: 'fast' }] }]),
-      ...(opts.unavailableSink ? [{ name: 'cloud', kind: 'sparkplug-b' as const, subscriptions: [{ device: 'sim', group: 'fast' }] }] : []),
+      ...(opts.unavailableSink ? [{ name: 'cloud', kind: 'sparkplug-b' as const, settings: { broker: { url: 'mqtt://127.0.0.1:1' }, groupId: 'plant' }, subscriptions: [{ device: 'sim', group: 'fast' }] }] : []),
     ],
   };
 }

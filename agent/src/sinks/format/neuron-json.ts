@@ -36,6 +36,31 @@ function header(sample: GroupSample): string {
   return `{"timestamp":${sample.timestamp},"node":${JSON.stringify(sample.device)},"group":${JSON.stringify(sample.group.name)}`;
 }
 
+/** The parts of Neuron's payloads, as JSON text: `{tag: value}`, `{tag: code}` and the `tags` array. */
+export function neuronParts(sample: GroupSample): { values: string; errors: string; tags: string } {
+  const names = namesOf(sample.group);
+  const { values, errors, changed } = sample;
+  let v = '';
+  let e = '';
+  let t = '';
+  const n = changed ? changed.length : names.length;
+  for (let k = 0; k < n; k++) {
+    const i = changed ? changed[k]! : k;
+    const error = errors.size > 0 ? errors.get(i) : undefined;
+    if (error !== undefined) {
+      e += `${e === '' ? '' : ','}${names[i]}:${error}`;
+      t += `${t === '' ? '' : ','}{"name":${names[i]},"error":${error}}`;
+    } else {
+      const value = values[i];
+      if (value === undefined) continue;
+      const json = valueJson(value);
+      v += `${v === '' ? '' : ','}${names[i]}:${json}`;
+      t += `${t === '' ? '' : ','}{"name":${names[i]},"value":${json}}`;
+    }
+  }
+  return { values: `{${v}}`, errors: `{${e}}`, tags: `[${t}]` };
+}
+
 /** Neuron's `values` payload: tags with a value in `values`, failed tags with their error in `errors`. */
 export function neuronValuesJson(sample: GroupSample): string {
   const names = namesOf(sample.group);

@@ -1,0 +1,194 @@
+/**
+ * The MQTT sink on a broker of the user's: the real Debian Mosquitto with a password file, and
+ * an in-process aedes (the embedded broker's library). Values arrive in Neuron's shape; wrong
+ * credentials show as the sink's error; a broker that goes away for a while loses nothing: the
+ * sink keeps what it cannot send in its durable buffer and drains it, in order, once the broker
+ * is back on the same port.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SinkSchema } from '@edgefleet/protocol';
+import { FakeFleet, sampleOf, sinkContext } from '../../../agent/src/test-support/fixtures.js';
+import { createMqttSink } from '../../../agent/src/sinks/mqtt/mqtt-sink.js';
+import type { Sink } from '../../../agent/src/sinks/sink.js';
+import { eventually } from '../support/eventually.js';
+import { MOSQUITTO_BIN } from '../support/mosquitto.js';
+import { canConnect, freePort } from '../support/ports.js';
+
+interface Broker {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Mosquitto with user `plant` / password `s3cret`, on a fixed port it can be restarted on. */
+async function mosquittoWithPassword(): Promise<Broker & { dir: string }> {
+  await access(MOSQUITTO_BIN).catch(() => {
+    throw new Error(`Mosquitto is not installed (${MOSQUITTO_BIN} is missing): apt-get install -y mosquitto`);
+  });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ef-mqtt-sink-'));
+  await chmod(dir, 0o755);
+  const passwd = path.join(dir, 'passwd');
+  await writeFile(passwd, '');
+  execFileSync('/usr/bin/mosquitto_passwd', ['-b', passwd, 'plant', 's3cret']);
+  await chmod(passwd, 0o644);
+  const port = await freePort();
+  await writeFile(path.join(dir, 'mosquitto.conf'), `per_listener_settings false\npersistence false\nset_tcp_nodelay true\nallow_anonymous false\npassword_file ${passwd}\nlistener ${port} 127.0.0.1\n`);
+  let child: ChildProcess | undefined;
+  const broker = {
+    dir,
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(MOSQUITTO_BIN, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+      await eventually(async () => canConnect(port), `Mosquitto listening on ${port}`, 10_000, 50);
+    },
+    async stop() {
+      const c = child;
+      child = undefined;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGKILL');
+      });
+    },
+  };
+  await broker.start();
+  return broker;
+}
+
+/** aedes, the embedded broker's library, on a fixed port. */
+async function aedesBroker(): Promise<Broker> {
+  const port = await freePort();
+  let server: Server | undefined;
+  let aedes: Aedes | undefined;
+  let openSockets = new Set<Socket>();
+  const broker = {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    async start() {
+      aedes = await Aedes.createBroker();
+      const a = aedes;
+      const sockets = new Set<Socket>();
+      server = createServer((socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        a.handle(socket);
+      });
+      openSockets = sockets;
+      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    },
+    async stop() {
+      const s = server;
+      const a = aedes;
+      server = undefined;
+      aedes = undefined;
+      if (s) {
+        for (const socket of openSockets) socket.destroy();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
+    },
+  };
+  await broker.start();
+  return broker;
+}
+
+/** A consumer that keeps every payload of a topic filter, in arrival order. */
+async function consumer(url: string, filter: string, auth: { username?: string; password?: string } = {}): Promise<{ client: MqttClient; got: Array<{ topic: string; payload: Record<string, unknown> }> }> {
+  const got: Array<{ topic: string; payload: Record<string, unknown> }> = [];
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...auth });
+  client.on('message', (topic, payload) => got.push({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown> }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, got };
+}
+
+const sinks: Sink[] = [];
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.stop()));
+});
+
+function mqttSink(settings: object, stateDir?: string): Sink {
+  const config = SinkSchema.parse({ name: 'plant', kind: 'mqtt', settings, subscriptions: [] });
+  if (config.kind !== 'mqtt') throw new Error('fixture');
+  const sink = createMqttSink(config, sinkContext(new FakeFleet(), stateDir));
+  sinks.push(sink);
+  return sink;
+}
+
+describe.each([
+  ['Mosquitto', mosquittoWithPassword, { username: 'plant', password: 's3cret' }],
+  ['the embedded broker (aedes)', aedesBroker, {}],
+] as const)('MQTT sink against %s', (_name, startBroker, auth) => {
+  let broker: Broker;
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('publishes Neuron values on the topic template', async () => {
+    const { client, got } = await consumer(broker.url, 'plant/#', auth);
+    try {
+      const sink = mqttSink({ broker: { url: broker.url, ...auth }, topic: 'plant/{device}/{group}', qos: 1 });
+      await sink.start();
+      await eventually(async () => sink.link() === 'connected', 'the sink to connect', 10_000);
+      sink.publish(sampleOf('press', 'fast', 42, { temp: 21.5 }, { door: 3022 }));
+      await eventually(async () => got.length === 1, 'the value to arrive', 10_000);
+      expect(got[0]).toEqual({ topic: 'plant/press/fast', payload: { timestamp: 42, node: 'press', group: 'fast', values: { temp: 21.5 }, errors: { door: 3022 }, metas: {} } });
+      expect(sink.stats()).toMatchObject({ published: 1, errors: 0, bufferDepth: 0, lastError: null });
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('loses nothing while the broker is away: buffered on disk, drained in order after it returns', async () => {
+    const { client, got } = await consumer(broker.url, 'outage/#', auth);
+    try {
+      const sink = mqttSink({ broker: { url: broker.url, ...auth, keepaliveSec: 5 }, topic: 'outage/{device}', qos: 1 });
+      await sink.start();
+      await eventually(async () => sink.link() === 'connected', 'the sink to connect', 10_000);
+      let n = 0;
+      const publish = () => sink.publish(sampleOf('line', 'g', ++n, { n }));
+      for (let i = 0; i < 20; i++) publish();
+      await eventually(async () => got.length === 20, 'the first values', 10_000);
+      await broker.stop();
+      await eventually(async () => sink.link() !== 'connected', 'the sink to see the broker gone', 10_000);
+      for (let i = 0; i < 200; i++) publish();
+      await eventually(async () => sink.stats().bufferDepth === 200, 'the outage values in the buffer', 10_000);
+      await broker.start();
+      for (let i = 0; i < 20; i++) publish();
+      await eventually(async () => got.length >= 240, 'every value after the broker returned', 30_000);
+      const seen = got.map((m) => (m.payload.values as { n: number }).n);
+      expect(seen).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+      expect(sink.stats()).toMatchObject({ bufferDepth: 0, dropped: 0, published: 240 });
+    } finally {
+      await client.endAsync();
+    }
+  }, 60_000);
+});
+
+describe('MQTT sink credentials', () => {
+  it('shows a refused login as the sink error, without the password', async () => {
+    const broker = await mosquittoWithPassword();
+    try {
+      const sink = mqttSink({ broker: { url: broker.url, username: 'plant', password: 'wrong-password' } });
+      await sink.start();
+      await eventually(async () => sink.stats().lastError !== null && sink.link() !== 'connected' && sink.link() !== 'connecting', 'the refusal to show', 10_000);
+      const error = sink.stats().lastError ?? '';
+      expect(error).toMatch(/not authorized|bad user name or password/i);
+      expect(error).not.toContain('wrong-password');
+    } finally {
+      await broker.stop();
+      await rm(broker.dir, { recursive: true, force: true });
+    }
+  });
+});
