@@ -1,9 +1,10 @@
 import { ErrorCode, type Sink as SinkConfig } from '@edgefleet/protocol';
 import { AgentError } from '../util/errors.js';
-import { MqttSink } from './mqtt/mqtt-sink.js';
+import { createAzureIotSink } from './azure-iot/azure-iot-sink.js';
+import { createMqttSink } from './mqtt/mqtt-sink.js';
 import type { Sink, SinkContext, SinkFactory } from './sink.js';
 
-/** Maps a sink kind to its factory; kinds not built in yet answer DRIVER_UNAVAILABLE. */
+/** Maps a sink kind to its factory; a kind not in this build answers DRIVER_UNAVAILABLE. */
 export class SinkRegistry {
   private readonly factories = new Map<string, SinkFactory>();
 
@@ -22,8 +23,13 @@ export class SinkRegistry {
 }
 
 export function defaultSinkRegistry(): SinkRegistry {
-  return new SinkRegistry().register('mqtt', (config, context) => {
-    if (config.kind !== 'mqtt') throw new Error('mqtt factory called for another kind');
-    return new MqttSink(config, context);
-  });
+  return new SinkRegistry()
+    .register('mqtt', (config, context) => {
+      if (config.kind !== 'mqtt') throw new Error('mqtt factory called for another kind');
+      return createMqttSink(config, context);
+    })
+    .register('azure-iot', (config, context) => {
+      if (config.kind !== 'azure-iot') throw new Error('azure-iot factory called for another kind');
+      return createAzureIotSink(config, context);
+    });
 }

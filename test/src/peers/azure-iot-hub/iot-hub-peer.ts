@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { createTestCa } from './certificates.js';
+import { createTestCa, type CertificateAuthority } from './certificates.js';
 import {
   DEVICE_ID_PATTERN,
   classifyDevicePublish,
@@ -68,6 +68,10 @@ export interface IotHubPeerOptions {
   /** PEM certificates of "verified" CAs for `certificateAuthority` devices. */
   certificateAuthorities?: string[];
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void;
+  /** Listen on this port instead of a free one: a hub started again where its devices expect it. */
+  port?: number;
+  /** Issue the server certificate from this CA instead of a new one, so devices keep trusting a restarted hub. */
+  serverCa?: CertificateAuthority;
 }
 
 export interface DeviceToCloudMessage {
@@ -233,7 +237,7 @@ export async function startIotHubPeer(opts: IotHubPeerOptions = {}): Promise<Iot
   for (const d of opts.devices ?? []) registerDevice(d);
   for (const pem of opts.certificateAuthorities ?? []) addCertificateAuthority(pem);
 
-  const serverCa = await createTestCa('IoT Hub peer test CA');
+  const serverCa = opts.serverCa ?? (await createTestCa('IoT Hub peer test CA'));
   const serverCert = await serverCa.issueServerCertificate('localhost', ['localhost', '127.0.0.1'], 1);
 
   // State the tests observe.
@@ -539,7 +543,7 @@ export async function startIotHubPeer(opts: IotHubPeerOptions = {}): Promise<Iot
   server.on('tlsClientError', (err) => refuse('tls', undefined, undefined, err.message));
 
   try {
-    server.listen(0, '127.0.0.1');
+    server.listen(opts.port ?? 0, '127.0.0.1');
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))]);
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
