@@ -1,5 +1,6 @@
 import { ErrorCode, type Sink as SinkConfig } from '@edgefleet/protocol';
 import { AgentError } from '../util/errors.js';
+import { createAwsIotSink } from './aws-iot/aws-iot-sink.js';
 import { createAzureIotSink } from './azure-iot/azure-iot-sink.js';
 import { createMqttSink } from './mqtt/mqtt-sink.js';
 import type { Sink, SinkContext, SinkFactory } from './sink.js';
@@ -27,6 +28,10 @@ export function defaultSinkRegistry(): SinkRegistry {
     .register('mqtt', (config, context) => {
       if (config.kind !== 'mqtt') throw new Error('mqtt factory called for another kind');
       return createMqttSink(config, context);
+    })
+    .register('aws-iot', (config, context) => {
+      if (config.kind !== 'aws-iot') throw new Error('aws-iot factory called for another kind');
+      return createAwsIotSink(config, context);
     })
     .register('azure-iot', (config, context) => {
       if (config.kind !== 'azure-iot') throw new Error('azure-iot factory called for another kind');

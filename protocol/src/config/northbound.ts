@@ -136,6 +136,9 @@ export const MqttSinkSettingsSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.broker === 'fleet' && s.writeTopic !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['writeTopic'], message: "on the fleet broker, writes go through the control plane's write command (POST /api/v1/agents/{id}/tags/write); a write topic needs a broker of your own" });
+    }
     if (s.broker === 'fleet') {
       for (const key of ['topic', 'writeTopic', 'writeResponseTopic'] as const) {
         const topic = s[key];

@@ -17,6 +17,7 @@ import { SinkSchema } from '@edgefleet/protocol';
 import { FakeFleet, sampleOf, sinkContext } from '../../../agent/src/test-support/fixtures.js';
 import { createMqttSink } from '../../../agent/src/sinks/mqtt/mqtt-sink.js';
 import type { Sink } from '../../../agent/src/sinks/sink.js';
+import type { WriteHandler, WriteRequest } from '../../../agent/src/sinks/transport/transport.js';
 import { eventually } from '../support/eventually.js';
 import { MOSQUITTO_BIN } from '../support/mosquitto.js';
 import { canConnect, freePort } from '../support/ports.js';
@@ -115,10 +116,10 @@ afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.stop()));
 });
 
-function mqttSink(settings: object, stateDir?: string): Sink {
+function mqttSink(settings: object, writes?: WriteHandler): Sink {
   const config = SinkSchema.parse({ name: 'plant', kind: 'mqtt', settings, subscriptions: [] });
   if (config.kind !== 'mqtt') throw new Error('fixture');
-  const sink = createMqttSink(config, sinkContext(new FakeFleet(), stateDir));
+  const sink = createMqttSink(config, { ...sinkContext(new FakeFleet()), ...(writes ? { writes } : {}) });
   sinks.push(sink);
   return sink;
 }
@@ -145,6 +146,44 @@ describe.each([
       await eventually(async () => got.length === 1, 'the value to arrive', 10_000);
       expect(got[0]).toEqual({ topic: 'plant/press/fast', payload: { timestamp: 42, node: 'press', group: 'fast', values: { temp: 21.5 }, errors: { door: 3022 }, metas: {} } });
       expect(sink.stats()).toMatchObject({ published: 1, errors: 0, bufferDepth: 0, lastError: null });
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('carries out Neuron-shaped writes and answers them on the response topic', async () => {
+    const { client, got } = await consumer(broker.url, 'plant/write/resp', auth);
+    try {
+      const seen: WriteRequest[] = [];
+      const sink = mqttSink({ broker: { url: broker.url, ...auth }, writeTopic: 'plant/write/req', writeResponseTopic: 'plant/write/resp' }, async (request) => {
+        seen.push(request);
+        return request.tag === 'locked' ? { ok: false, error: { code: 'TAG_NOT_WRITABLE', message: "tag 'locked' is read-only" } } : { ok: true };
+      });
+      await sink.start();
+      await eventually(async () => sink.link() === 'connected', 'the sink to connect', 10_000);
+      // The sink subscribes once connected; until its SUBACK a request goes nowhere: ask until answered.
+      await eventually(
+        async () => {
+          if (got.length === 0) await client.publishAsync('plant/write/req', JSON.stringify({ uuid: 'u1', node: 'press', group: 'slow', tag: 'setpoint', value: 23.5 }), { qos: 1 });
+          return got.length > 0;
+        },
+        'the first write answered',
+        10_000,
+        300,
+      );
+      seen.splice(1);
+      got.splice(1);
+      await client.publishAsync('plant/write/req', JSON.stringify({ uuid: 'u2', node: 'press', group: 'slow', tags: [{ tag: 'a', value: 1 }, { tag: 'locked', value: 2 }] }), { qos: 1 });
+      await client.publishAsync('plant/write/req', 'not json', { qos: 1 });
+      await eventually(async () => got.length === 2, 'two answers', 10_000);
+      expect(seen).toEqual([
+        { device: 'press', group: 'slow', tag: 'setpoint', value: 23.5 },
+        { device: 'press', group: 'slow', tag: 'a', value: 1 },
+        { device: 'press', group: 'slow', tag: 'locked', value: 2 },
+      ]);
+      expect(got[0]!.payload).toEqual({ uuid: 'u1', error: 0 });
+      expect(got[1]!.payload).toMatchObject({ uuid: 'u2', error: 3004 });
+      expect(sink.link()).toBe('connected');
     } finally {
       await client.endAsync();
     }

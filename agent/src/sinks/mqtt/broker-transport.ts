@@ -4,10 +4,13 @@ import type { LinkState, MqttBroker } from '@edgefleet/protocol';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../../util/backoff.js';
 import { errorMessage } from '../../util/errors.js';
-import type { OutboundMessage, SinkTransport } from '../transport/transport.js';
+import type { OutboundMessage, SinkTransport, WriteHandler } from '../transport/transport.js';
+import { answerWriteRequest, writeResponseJson } from '../writes/neuron-write.js';
 
 export interface BrokerTransportOptions {
   broker: MqttBroker;
+  /** Neuron-shaped writes: requests on `request`, answers on `response` (topics rendered). */
+  writes?: { request: string; response: string };
   clientId: string;
   qos: 0 | 1;
   retain: boolean;
@@ -74,6 +77,23 @@ export class BrokerTransport implements SinkTransport {
 
   onLinkChange(listener: (link: LinkState) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Carries out the write requests that arrive on the write topic and answers each on the response topic. */
+  onWrite(handler: WriteHandler): void {
+    const writes = this.options.writes;
+    if (!writes) return;
+    this.subscribe(writes.request, (payload) => {
+      answerWriteRequest(payload, handler, {
+        onDropped: (why) => this.options.log.debug({ topic: writes.request, why }, 'write request without a uuid dropped'),
+        onHandlerError: (err) => this.options.log.warn({ err: errorMessage(err) }, 'a write failed unexpectedly'),
+      })
+        .then((response) => {
+          if (!response || !this.client || this.state !== 'connected') return;
+          this.client.publish(writes.response, writeResponseJson(response), { qos: 1 });
+        })
+        .catch((err: unknown) => this.options.log.warn({ err: errorMessage(err) }, 'answering a write failed'));
+    });
   }
 
   send(message: OutboundMessage): Promise<void> {

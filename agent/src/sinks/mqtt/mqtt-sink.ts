@@ -15,6 +15,9 @@ type MqttSinkConfig = Extract<SinkConfig, { kind: 'mqtt' }>;
  */
 export function createMqttSink(config: MqttSinkConfig, context: SinkContext): Sink {
   const { settings } = config;
+  const vars = { agent: context.agentId, sink: config.name };
+  // Write topics have only {agent} and {sink}.
+  const topicVars = { ...vars, device: '', group: '' };
   const transport =
     settings.broker === 'fleet'
       ? new FleetTransport(context.fleet, { qos: settings.qos, retain: settings.retain })
@@ -24,8 +27,8 @@ export function createMqttSink(config: MqttSinkConfig, context: SinkContext): Si
           qos: settings.qos,
           retain: settings.retain,
           log: context.log.child({ sink: config.name }),
+          ...(settings.writeTopic && settings.writeResponseTopic ? { writes: { request: renderTopic(settings.writeTopic, topicVars), response: renderTopic(settings.writeResponseTopic, topicVars) } } : {}),
         });
-  const vars = { agent: context.agentId, sink: config.name };
   return new PipelineSink({
     config,
     context,
