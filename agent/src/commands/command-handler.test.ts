@@ -121,6 +121,15 @@ describe('CommandHandler', () => {
     return { engine, cache, handler, send, created, values };
   }
 
+  it('carries out writes that arrive through a sink, finding the group by the tag when not given', async () => {
+    const { handler, send } = await make();
+    expect(await handler.writeFromSink({ device: 'sim', tag: 'mem', value: 60 })).toEqual({ ok: true });
+    expect(await send({ command: 'read', args: { device: 'sim', group: 'g', tag: 'mem' } })).toMatchObject({ result: { values: { mem: 60 } } });
+    expect(await handler.writeFromSink({ device: 'sim', group: 'g', tag: 'cnt', value: 1 })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_WRITABLE' } });
+    expect(await handler.writeFromSink({ device: 'sim', tag: 'nope', value: 1 })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
+    expect(await handler.writeFromSink({ device: 'ghost', tag: 'mem', value: 1 })).toMatchObject({ ok: false, error: { code: 'TAG_NOT_FOUND' } });
+  });
+
   /** A handler over drivers that misbehave, for the deadline paths. */
   async function makeStubborn(devices: AgentConfigInput['devices'] = []) {
     const created: StubbornSimulator[] = [];

@@ -21,9 +21,13 @@ import { isRecord, wireErrorOf } from './command-error.js';
 import { Deadline, askDevice, connection, workBudgetMs } from './deadline.js';
 import { testConnection, withTemporaryDriver } from './test-connection.js';
 import { rawWriteValue } from './write-value.js';
+import type { WriteOutcome, WriteRequest } from '../sinks/transport/transport.js';
 import { AgentError, errorMessage } from '../util/errors.js';
 import { AGENT_VERSION } from '../version.js';
 import type { Logger } from '../log.js';
+
+/** How long a write that arrived through a sink may take on the device. */
+const SINK_WRITE_BUDGET_MS = 10_000;
 
 export interface CommandHandlerOptions {
   engine: ApplyEngine;
@@ -104,6 +108,29 @@ export class CommandHandler {
         return { ok: true, result: await testConnection(request.args.device, this.options.drivers, this.options.driverContext, deadline) };
       default:
         return assertUnreachable(request);
+    }
+  }
+
+  /**
+   * A write that arrived through a sink (an MQTT or AWS write topic, an IoT Hub method or C2D
+   * message): the same checks and encoding as the `write` command, within `budgetMs`. The group
+   * may be left out when the tag's name is unique among the device's groups.
+   */
+  async writeFromSink(request: WriteRequest, budgetMs = SINK_WRITE_BUDGET_MS): Promise<WriteOutcome> {
+    try {
+      let group = request.group;
+      if (group === undefined) {
+        const runner = this.runner(request.device);
+        const owners = runner.device.groups.filter((g) => g.tags.some((t) => t.name === request.tag));
+        if (owners.length !== 1) {
+          throw new AgentError(ErrorCode.TAG_NOT_FOUND, owners.length === 0 ? `device '${request.device}' has no tag named '${request.tag}'` : `tag '${request.tag}' is in several groups of device '${request.device}'; name the group`);
+        }
+        group = owners[0]!.name;
+      }
+      await this.write({ device: request.device, group, tag: request.tag, value: request.value }, new Deadline(budgetMs));
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: wireErrorOf(err) };
     }
   }
 

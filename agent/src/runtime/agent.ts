@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { topics, type StateMessage } from '@edgefleet/protocol';
+import { ErrorCode, topics, type StateMessage } from '@edgefleet/protocol';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
 import { ConfigReconciler, type ApplyState } from '../config/config-reconciler.js';
@@ -115,7 +115,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   engine = new ApplyEngine({
     drivers,
     sinks: options.sinks ?? defaultSinkRegistry(),
-    sinkContext: { agentId, fleet: channel, stateDir: options.stateDir, log, buffers: new BufferPool(path.join(options.stateDir, 'buffers')) },
+    sinkContext: {
+      agentId,
+      fleet: channel,
+      stateDir: options.stateDir,
+      log,
+      buffers: new BufferPool(path.join(options.stateDir, 'buffers')),
+      // Writes from the cloud take the write command's path (checks, unscaling, encoding).
+      writes: (request) => (commands.handler ? commands.handler.writeFromSink(request) : Promise.resolve({ ok: false, error: { code: ErrorCode.INTERNAL, message: 'the agent is starting' } })),
+    },
     driverContext,
     log,
     onValues: (sample) => cache.put(sample),
