@@ -4,6 +4,7 @@ import type { ICrtError, mqtt5 } from 'aws-iot-device-sdk-v2';
 import type { Logger } from '../../log.js';
 import { errorMessage } from '../../util/errors.js';
 import type { OutboundMessage, SinkTransport, WriteHandler } from '../transport/transport.js';
+import { LinkStatus } from '../transport/link-status.js';
 import { NeuronWriteError, carryOutWrites, parseWriteRequest, writeResponseJson, type NeuronWriteResponse } from '../writes/neuron-write.js';
 
 type AwsIotSdk = typeof import('aws-iot-device-sdk-v2');
@@ -67,9 +68,6 @@ type Mqtt5Client = mqtt5.Mqtt5Client;
 export class AwsIotTransport implements SinkTransport {
   private client: Mqtt5Client | undefined;
   private sdk: AwsIotSdk | undefined;
-  private state: LinkState = 'disconnected';
-  private error: string | null = null;
-  private readonly listeners: ((link: LinkState) => void)[] = [];
   private writeHandler: WriteHandler | undefined;
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -78,6 +76,7 @@ export class AwsIotTransport implements SinkTransport {
   private readonly writeTopic: string | undefined;
   private readonly writeResponseTopic: string | undefined;
   private readonly log: Logger;
+  private readonly status: LinkStatus;
 
   constructor(
     private readonly settings: AwsIotSinkSettings,
@@ -89,12 +88,13 @@ export class AwsIotTransport implements SinkTransport {
     this.writeTopic = render(settings.writeTopic);
     this.writeResponseTopic = render(settings.writeResponseTopic);
     this.log = context.log.child({ sink: context.sinkName, transport: 'aws-iot' });
+    this.status = new LinkStatus(this.log);
   }
 
   start(): void {
     if (this.started || this.stopping) return;
     this.started = true;
-    this.setLink('connecting');
+    this.status.set('connecting');
     loadAwsIotSdk().then(
       (sdk) => {
         if (this.stopping) return;
@@ -122,15 +122,15 @@ export class AwsIotTransport implements SinkTransport {
   }
 
   link(): LinkState {
-    return this.state;
+    return this.status.state;
   }
 
   lastError(): string | null {
-    return this.error;
+    return this.status.error;
   }
 
   onLinkChange(listener: (link: LinkState) => void): void {
-    this.listeners.push(listener);
+    this.status.onChange(listener);
   }
 
   onWrite(handler: WriteHandler): void {
@@ -139,8 +139,8 @@ export class AwsIotTransport implements SinkTransport {
 
   async send(message: OutboundMessage): Promise<void> {
     const { client, sdk } = this;
-    if (!client || !sdk || this.state !== 'connected' || this.stopping) {
-      throw new Error(`not connected to AWS IoT Core${this.error ? `: ${this.error}` : ''}`);
+    if (!client || !sdk || this.status.state !== 'connected' || this.stopping) {
+      throw new Error(`not connected to AWS IoT Core${this.status.error ? `: ${this.status.error}` : ''}`);
     }
     const qos = this.settings.qos === 1 ? sdk.mqtt5.QoS.AtLeastOnce : sdk.mqtt5.QoS.AtMostOnce;
     let result: mqtt5.PublishCompletionResult;
@@ -148,7 +148,7 @@ export class AwsIotTransport implements SinkTransport {
       result = await client.publish({ topicName: message.topic, payload: message.payload, qos });
     } catch (err) {
       const why = `publish to '${message.topic}' failed: ${this.clean(errorMessage(err))}`;
-      this.error = why;
+      this.status.error = why;
       throw new Error(why);
     }
     // QoS 0 resolves once written, with no PUBACK. A PUBACK reason code of 0x80 or above is a
@@ -156,7 +156,7 @@ export class AwsIotTransport implements SinkTransport {
     if (result && !sdk.mqtt5.isSuccessfulPubackReasonCode(result.reasonCode)) {
       const name = sdk.mqtt5.PubackReasonCode[result.reasonCode] ?? 'unknown';
       const why = `the broker refused the publish to '${message.topic}': PUBACK ${name} (0x${result.reasonCode.toString(16)})${result.reasonString ? `: ${this.clean(result.reasonString)}` : ''}`;
-      this.error = why;
+      this.status.error = why;
       throw new Error(why);
     }
   }
@@ -186,32 +186,32 @@ export class AwsIotTransport implements SinkTransport {
 
     // An EventEmitter's 'error' without a listener would throw and end the process.
     client.on('error', (err) => {
-      this.error = this.describe(err);
-      this.log.warn({ error: this.error }, 'AWS IoT client error');
+      this.status.error = this.describe(err);
+      this.log.warn({ error: this.status.error }, 'AWS IoT client error');
     });
     client.on('attemptingConnect', () => {
-      if (!this.stopping) this.setLink('connecting');
+      if (!this.stopping) this.status.set('connecting');
     });
     client.on('connectionSuccess', () => {
       if (this.stopping) return;
-      this.error = null;
+      this.status.error = null;
       this.log.info({ endpoint: s.endpoint, port: s.port }, 'connected to AWS IoT Core');
-      this.setLink('connected');
+      this.status.set('connected');
       this.subscribeWrites(client, sdk);
     });
     client.on('connectionFailure', (event) => {
       if (this.stopping) return;
       const { why, permanent } = this.describeFailure(sdk, event);
-      this.error = why;
+      this.status.error = why;
       this.log.debug({ error: why }, 'cannot connect to AWS IoT Core; retrying');
-      this.setLink(permanent ? 'error' : 'disconnected');
+      this.status.set(permanent ? 'error' : 'disconnected');
     });
     client.on('disconnection', (event) => {
       if (this.stopping) return;
       const by = event.disconnect ? `the broker disconnected: ${mqtt5.DisconnectReasonCode[event.disconnect.reasonCode] ?? event.disconnect.reasonCode}` : this.describe(event.error);
-      this.error = `connection lost (${by})`;
-      this.log.warn({ error: this.error }, 'disconnected from AWS IoT Core; reconnecting');
-      this.setLink('disconnected');
+      this.status.error = `connection lost (${by})`;
+      this.log.warn({ error: this.status.error }, 'disconnected from AWS IoT Core; reconnecting');
+      this.status.set('disconnected');
     });
     client.on('messageReceived', (event) => this.received(event.message));
     return client;
@@ -247,7 +247,7 @@ export class AwsIotTransport implements SinkTransport {
         this.log.debug({ error: errorMessage(err) }, 'closing the AWS IoT client failed');
       }
     }
-    this.setLink('disconnected');
+    this.status.set('disconnected');
   }
 
   /** The session is clean, so every connection subscribes again. */
@@ -339,22 +339,11 @@ export class AwsIotTransport implements SinkTransport {
   }
 
   private fail(why: string): void {
-    this.error = this.clean(why);
-    this.log.error({ error: this.error }, 'the AWS IoT sink cannot connect');
-    this.setLink('error');
+    this.status.error = this.clean(why);
+    this.log.error({ error: this.status.error }, 'the AWS IoT sink cannot connect');
+    this.status.set('error');
   }
 
-  private setLink(state: LinkState): void {
-    if (state === this.state) return;
-    this.state = state;
-    for (const listener of this.listeners) {
-      try {
-        listener(state);
-      } catch (err) {
-        this.log.warn({ error: errorMessage(err) }, 'a link listener failed');
-      }
-    }
-  }
 }
 
 /** Received payloads arrive as an ArrayBuffer; the other forms are the SDK's `Payload` union. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import { Backoff } from '../../util/backoff.js';
 import { errorMessage } from '../../util/errors.js';
 import type { OutboundMessage, SinkTransport, WriteHandler } from '../transport/transport.js';
+import { LinkStatus } from '../transport/link-status.js';
 import { carryOutWrite, parseWriteBody, parseWritePayload, writeStatus, type ParsedWrite, type TagWriteResult } from './write-payload.js';
 
 /*
@@ -173,11 +174,8 @@ export class AzureIotTransport implements SinkTransport {
   private readonly log: Logger;
   private readonly identity: Identity;
   private readonly backoff: Backoff;
-  private readonly listeners: Array<(link: LinkState) => void> = [];
   private sdk: AzureIotSdk | undefined;
   private running = false;
-  private state: LinkState = 'disconnected';
-  private error: string | null = null;
   /** The open connection; undefined while (re)connecting. */
   private connection: Connection | undefined;
   /** The connection being opened. */
@@ -187,12 +185,14 @@ export class AzureIotTransport implements SinkTransport {
   private retryTimer: NodeJS.Timeout | undefined;
   private writeHandler: WriteHandler | undefined;
   private writesInFlight = 0;
+  private readonly status: LinkStatus;
 
   constructor(
     private readonly settings: AzureIotSinkSettings,
     context: AzureIotTransportContext,
   ) {
     this.log = context.log.child({ sink: context.sinkName, sinkKind: 'azure-iot' });
+    this.status = new LinkStatus(this.log);
     this.identity = identityOf(settings);
     this.backoff = new Backoff(context.reconnectDelayMs?.min ?? 1_000, context.reconnectDelayMs?.max ?? 60_000);
   }
@@ -200,9 +200,9 @@ export class AzureIotTransport implements SinkTransport {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.error = null;
+    this.status.error = null;
     this.backoff.reset();
-    this.setLink('connecting');
+    this.status.set('connecting');
     void this.connect();
   }
 
@@ -216,19 +216,19 @@ export class AzureIotTransport implements SinkTransport {
     this.opening = undefined;
     for (const c of connections) this.retire(c, new Error('the sink stopped'));
     await Promise.all(connections.map((c) => this.closeClient(c.client)));
-    this.setLink('disconnected');
+    this.status.set('disconnected');
   }
 
   link(): LinkState {
-    return this.state;
+    return this.status.state;
   }
 
   lastError(): string | null {
-    return this.error;
+    return this.status.error;
   }
 
   onLinkChange(listener: (link: LinkState) => void): void {
-    this.listeners.push(listener);
+    this.status.onChange(listener);
   }
 
   onWrite(handler: WriteHandler): void {
@@ -246,8 +246,8 @@ export class AzureIotTransport implements SinkTransport {
   async send(message: OutboundMessage): Promise<void> {
     const conn = this.connection;
     const sdk = this.sdk;
-    if (!conn || conn.closed || !sdk || this.state !== 'connected') {
-      throw new Error(`not connected to IoT Hub ${this.identity.hostName}${this.error === null ? '' : ` (${this.error})`}`);
+    if (!conn || conn.closed || !sdk || this.status.state !== 'connected') {
+      throw new Error(`not connected to IoT Hub ${this.identity.hostName}${this.status.error === null ? '' : ` (${this.status.error})`}`);
     }
     const slash = message.topic.indexOf('/');
     const device = slash < 0 ? message.topic : message.topic.slice(0, slash);
@@ -269,10 +269,10 @@ export class AzureIotTransport implements SinkTransport {
       await this.sendEvent(conn, msg);
     } catch (err) {
       const reason = redactSecrets(`sending to IoT Hub failed: ${innerMessage(err)}`, this.identity.secrets);
-      if (this.running) this.error = reason;
+      if (this.running) this.status.error = reason;
       throw new Error(reason);
     }
-    if (this.connection === conn && this.state === 'connected') this.error = null;
+    if (this.connection === conn && this.status.state === 'connected') this.status.error = null;
   }
 
   /**
@@ -338,9 +338,9 @@ export class AzureIotTransport implements SinkTransport {
       this.connection = conn;
       if (this.settings.writes) this.enableWrites(conn);
       this.backoff.reset();
-      this.error = null;
+      this.status.error = null;
       this.log.info({ hub: this.identity.hostName, deviceId: this.identity.deviceId }, 'connected to IoT Hub');
-      this.setLink('connected');
+      this.status.set('connected');
     } catch (err) {
       if (conn) {
         if (this.opening === conn) this.opening = undefined;
@@ -366,10 +366,10 @@ export class AzureIotTransport implements SinkTransport {
   }
 
   private fail(failure: Failure): void {
-    this.error = failure.message;
+    this.status.error = failure.message;
     const delay = this.backoff.next();
     this.log.warn({ retryInMs: delay }, failure.message);
-    this.setLink(failure.state);
+    this.status.set(failure.state);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
@@ -412,17 +412,6 @@ export class AzureIotTransport implements SinkTransport {
     return { state: failure.state, message: redactSecrets(failure.message, this.identity.secrets) };
   }
 
-  private setLink(state: LinkState): void {
-    if (state === this.state) return;
-    this.state = state;
-    for (const listener of this.listeners) {
-      try {
-        listener(state);
-      } catch (err) {
-        this.log.error({ err: errorMessage(err) }, 'a link listener threw');
-      }
-    }
-  }
 
   /** sendEvent bounded in time and failed at once when its connection is retired. */
   private sendEvent(conn: Connection, msg: DeviceMessage): Promise<void> {

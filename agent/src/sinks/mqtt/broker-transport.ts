@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import { Backoff } from '../../util/backoff.js';
 import { errorMessage } from '../../util/errors.js';
 import type { OutboundMessage, SinkTransport, WriteHandler } from '../transport/transport.js';
+import { LinkStatus } from '../transport/link-status.js';
 import { answerWriteRequest, writeResponseJson } from '../writes/neuron-write.js';
 
 export interface BrokerTransportOptions {
@@ -29,16 +30,15 @@ export interface BrokerTransportOptions {
  */
 export class BrokerTransport implements SinkTransport {
   private client: MqttClient | undefined;
-  private state: LinkState = 'disconnected';
-  private error: string | null = null;
-  private readonly listeners: Array<(link: LinkState) => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly backoff: Backoff;
-  private subscriptions = new Map<string, (payload: Buffer) => void>();
+  private readonly subscriptions = new Map<string, (payload: Buffer) => void>();
+  private readonly status: LinkStatus;
 
   constructor(private readonly options: BrokerTransportOptions) {
     this.backoff = options.backoff ?? new Backoff(1_000, 30_000);
+    this.status = new LinkStatus(options.log);
   }
 
   start(): void {
@@ -52,7 +52,7 @@ export class BrokerTransport implements SinkTransport {
     clearTimeout(this.timer);
     const client = this.client;
     this.client = undefined;
-    this.setState('disconnected');
+    this.status.set('disconnected');
     if (!client) return;
     // A clean DISCONNECT: the broker does not publish the last will [MQTT-3.1.2-10].
     await new Promise<void>((resolve) => {
@@ -68,15 +68,15 @@ export class BrokerTransport implements SinkTransport {
   }
 
   link(): LinkState {
-    return this.state;
+    return this.status.state;
   }
 
   lastError(): string | null {
-    return this.state === 'connected' ? null : this.error;
+    return this.status.state === 'connected' ? null : this.status.error;
   }
 
   onLinkChange(listener: (link: LinkState) => void): void {
-    this.listeners.push(listener);
+    this.status.onChange(listener);
   }
 
   /** Carries out the write requests that arrive on the write topic and answers each on the response topic. */
@@ -89,7 +89,7 @@ export class BrokerTransport implements SinkTransport {
         onHandlerError: (err) => this.options.log.warn({ err: errorMessage(err) }, 'a write failed unexpectedly'),
       })
         .then((response) => {
-          if (!response || !this.client || this.state !== 'connected') return;
+          if (!response || !this.client || this.status.state !== 'connected') return;
           this.client.publish(writes.response, writeResponseJson(response), { qos: 1 });
         })
         .catch((err: unknown) => this.options.log.warn({ err: errorMessage(err) }, 'answering a write failed'));
@@ -98,7 +98,7 @@ export class BrokerTransport implements SinkTransport {
 
   send(message: OutboundMessage): Promise<void> {
     const client = this.client;
-    if (!client || this.state !== 'connected') return Promise.reject(new Error(`not connected to ${this.options.broker.url}`));
+    if (!client || this.status.state !== 'connected') return Promise.reject(new Error(`not connected to ${this.options.broker.url}`));
     return new Promise((resolve, reject) => {
       client.publish(message.topic, message.payload, { qos: this.options.qos, retain: this.options.retain }, (err) => (err ? reject(err) : resolve()));
     });
@@ -107,7 +107,7 @@ export class BrokerTransport implements SinkTransport {
   /** Subscribes `topic` (QoS 1) on every connection and hands each message to `handler`. */
   subscribe(topic: string, handler: (payload: Buffer) => void): void {
     this.subscriptions.set(topic, handler);
-    if (this.client && this.state === 'connected') this.client.subscribe(topic, { qos: 1 });
+    if (this.client && this.status.state === 'connected') this.client.subscribe(topic, { qos: 1 });
   }
 
   private connectNow(): void {
@@ -127,7 +127,7 @@ export class BrokerTransport implements SinkTransport {
       ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } : {}),
       ...(this.options.will ? { will: this.options.will } : {}),
     };
-    this.setState('connecting');
+    this.status.set('connecting');
     const client = connect(broker.url, options);
     this.client = client;
     client.on('connect', () => {
@@ -135,9 +135,9 @@ export class BrokerTransport implements SinkTransport {
       const socket = (client.stream as { setNoDelay?: (on: boolean) => void } | undefined);
       socket?.setNoDelay?.(true);
       this.backoff.reset();
-      this.error = null;
+      this.status.error = null;
       for (const topic of this.subscriptions.keys()) client.subscribe(topic, { qos: 1 });
-      this.setState('connected');
+      this.status.set('connected');
       log.info({ broker: broker.url }, 'sink connected');
     });
     client.on('message', (topic, payload) => {
@@ -151,7 +151,7 @@ export class BrokerTransport implements SinkTransport {
     });
     client.on('error', (err) => {
       // MQTT.js reports refused connections (bad credentials, not authorized) here; never the password.
-      this.error = errorMessage(err);
+      this.status.error = errorMessage(err);
     });
     client.on('close', () => {
       if (this.client !== client) return;
@@ -159,18 +159,15 @@ export class BrokerTransport implements SinkTransport {
       client.on('error', () => undefined);
       client.end(true);
       this.client = undefined;
-      this.error ??= 'connection closed';
-      this.setState(this.error && /auth|not authorized|refused/i.test(this.error) ? 'error' : 'disconnected');
+      this.status.error ??= 'connection closed';
+      // A login the broker refuses is an error to fix; a broker that cannot be reached (ECONNREFUSED
+      // included) is only disconnected.
+      this.status.set(/not authori[sz]ed|bad user ?name or password|authentication/i.test(this.status.error) ? 'error' : 'disconnected');
       if (!this.running) return;
       const delay = this.backoff.next();
-      log.debug({ broker: broker.url, err: this.error, retryInMs: delay }, 'sink connection lost; reconnecting');
+      log.debug({ broker: broker.url, err: this.status.error, retryInMs: delay }, 'sink connection lost; reconnecting');
       this.timer = setTimeout(() => this.connectNow(), delay);
     });
   }
 
-  private setState(state: LinkState): void {
-    if (this.state === state) return;
-    this.state = state;
-    for (const l of this.listeners) l(state);
-  }
 }
