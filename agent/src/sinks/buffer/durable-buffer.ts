@@ -305,6 +305,11 @@ export class DurableBuffer {
     this.cursor = this.floor;
   }
 
+  /** Messages stored and not yet acked or dropped (what `stats().depth` says, without reading the store for the oldest). */
+  get waiting(): number {
+    return this.depth;
+  }
+
   stats(): BufferStats {
     let oldestAgeMs = 0;
     if (!this.closed && this.depth > 0) {

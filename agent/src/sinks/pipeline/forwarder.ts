@@ -39,6 +39,8 @@ export class Forwarder {
   private opening: Promise<DurableBuffer | undefined> | undefined;
   private pending: Array<{ topic: string; payload: Buffer }> = [];
   private inFlight = 0;
+  /** Resolved when the last message sent straight has settled (the drain and stop wait for it). */
+  private settled: { promise: Promise<void>; resolve: () => void } | undefined;
   private draining = false;
   private running = false;
   private readonly maxInFlight: number;
@@ -61,8 +63,9 @@ export class Forwarder {
   async stop(): Promise<void> {
     this.running = false;
     await this.options.transport.stop();
-    // Sends cut short by the stop come back as failures and are appended: wait for them.
-    for (let i = 0; i < 50 && this.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // Sends cut short by the stop come back as failures and are appended: wait for them (a
+    // transport that never settles them must not hold the stop; 1 s is plenty for one that does).
+    await Promise.race([this.allSettled(), new Promise((r) => setTimeout(r, 1_000).unref())]);
     if (this.opening) await this.opening;
     if (this.buffer) {
       await this.buffer.flushed().catch((err: unknown) => this.options.log.warn({ sink: this.options.sink, err: errorMessage(err) }, 'buffer flush failed'));
@@ -77,13 +80,13 @@ export class Forwarder {
       this.inFlight++;
       this.options.transport.send({ topic, payload }).then(
         () => {
-          this.inFlight--;
           this.published++;
+          this.sentOne();
         },
         () => {
-          this.inFlight--;
           this.errors++;
           this.keep(topic, payload);
+          this.sentOne();
         },
       );
       return;
@@ -97,7 +100,26 @@ export class Forwarder {
   }
 
   private backlogged(): boolean {
-    return this.draining || this.pending.length > 0 || this.opening !== undefined || (this.buffer !== undefined && this.buffer.stats().depth > 0);
+    return this.draining || this.pending.length > 0 || this.opening !== undefined || (this.buffer !== undefined && this.buffer.waiting > 0);
+  }
+
+  private sentOne(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.settled) {
+      this.settled.resolve();
+      this.settled = undefined;
+    }
+  }
+
+  /** Resolves once no message sent straight is still waiting for the peer. */
+  private allSettled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    if (!this.settled) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.settled = { promise, resolve };
+    }
+    return this.settled.promise;
   }
 
   private keep(topic: string, payload: Buffer): void {
@@ -141,7 +163,7 @@ export class Forwarder {
       while (this.running && transport.link() === 'connected') {
         await buffer.flushed();
         // Let live sends of before the backlog settle first, so the order holds.
-        while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+        await this.allSettled();
         const batch = buffer.next(this.maxInFlight);
         if (batch.length === 0) break;
         const results = await Promise.allSettled(batch.map((m) => transport.send({ topic: m.topic, payload: m.payload, seq: m.seq })));
@@ -165,6 +187,6 @@ export class Forwarder {
     }
     // Appended while the last window was being committed, or refused by a peer that is still
     // connected: try again shortly (after a failure, not in a tight loop).
-    if (this.running && buffer.stats().depth > 0 && transport.link() === 'connected') setTimeout(() => void this.drain(), failed ? 1_000 : 10).unref();
+    if (this.running && buffer.waiting > 0 && transport.link() === 'connected') setTimeout(() => void this.drain(), failed ? 1_000 : 10).unref();
   }
 }
