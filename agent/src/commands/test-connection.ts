@@ -1,8 +1,7 @@
 import { ErrorCode, ServerCertificateInfoSchema, type Device, type GroupValues, type TestConnectionResult, type WireError } from '@edgefleet/protocol';
 import type { Driver, DriverContext } from '../drivers/driver.js';
 import type { DriverRegistry } from '../drivers/registry.js';
-import { toRecords } from '../runtime/group-sample.js';
-import { scaleValue } from '../drivers/scaling.js';
+import { scaledRecords } from '../runtime/group-sample.js';
 import { errorMessage } from '../util/errors.js';
 import { wireErrorOf } from './command-error.js';
 import { askDevice, connection, type Deadline } from './deadline.js';
@@ -50,11 +49,7 @@ export async function testConnection(device: Device, drivers: DriverRegistry, co
       for (const group of device.groups) {
         const timestamp = Date.now();
         const raw = await askDevice(deadline, device.name, driver.readGroup(group), `was connected, but reading group '${group.name}' did not finish in the time left`);
-        const values = group.tags.map((t, i) => {
-          const v = raw.values[i];
-          return v === undefined ? undefined : scaleValue(t, v);
-        });
-        groups.push({ device: device.name, group: group.name, timestamp, ...toRecords(group.tags, { values, errors: raw.errors }) });
+        groups.push({ device: device.name, group: group.name, timestamp, ...scaledRecords(group.tags, raw) });
       }
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { ErrorCode, TagErrorNumber, type Device, type DeviceStats, type Group, type GroupValues, type LinkState, type TagValue } from '@edgefleet/protocol';
-import { toRecords, type GroupSample } from '../runtime/group-sample.js';
+import { scaledRecords, type GroupSample } from '../runtime/group-sample.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../util/errors.js';
 import { AgentError } from '../util/errors.js';
@@ -127,11 +127,7 @@ export class DeviceRunner {
       if (err instanceof AgentError) throw err;
       throw new AgentError(ErrorCode.DEVICE_ERROR, `device '${this.device.name}': ${errorMessage(err)}`);
     }
-    const values = group.tags.map((tag, i) => {
-      const v = raw.values[i];
-      return v === undefined ? undefined : scaleValue(tag, v);
-    });
-    return { device: this.device.name, group: group.name, timestamp, ...toRecords(group.tags, { values, errors: raw.errors }) };
+    return { device: this.device.name, group: group.name, timestamp, ...scaledRecords(group.tags, raw) };
   }
 
   /**

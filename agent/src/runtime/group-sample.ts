@@ -1,4 +1,5 @@
 import type { Group, GroupValues, TagValue } from '@edgefleet/protocol';
+import { scaleValue } from '../drivers/scaling.js';
 
 /**
  * What the DeviceRunner hands to the sinks and the values cache after each read or delivery:
@@ -52,4 +53,13 @@ export function toRecords(tags: Group['tags'], read: PositionalValues): { values
 /** A sample as `GroupValues` (device, group name, timestamp, records). */
 export function toGroupValues(sample: GroupSample): GroupValues {
   return { device: sample.device, group: sample.group.name, timestamp: sample.timestamp, ...toRecords(sample.group.tags, sample) };
+}
+
+/** A raw read scaled by each tag's scale, offset and precision, as records by tag name (the answers of `read` and `test-connection`). */
+export function scaledRecords(tags: Group['tags'], read: PositionalValues): { values: Record<string, TagValue>; errors: Record<string, number> } {
+  const values = tags.map((tag, i) => {
+    const v = read.values[i];
+    return v === undefined ? undefined : scaleValue(tag, v);
+  });
+  return toRecords(tags, { values, errors: read.errors, changed: read.changed });
 }

@@ -36,66 +36,51 @@ function header(sample: GroupSample): string {
   return `{"timestamp":${sample.timestamp},"node":${JSON.stringify(sample.device)},"group":${JSON.stringify(sample.group.name)}`;
 }
 
-/** The parts of Neuron's payloads, as JSON text: `{tag: value}`, `{tag: code}` and the `tags` array. */
-export function neuronParts(sample: GroupSample): { values: string; errors: string; tags: string } {
+interface Parts {
+  /** `{tag: value}` and `{tag: code}` bodies, without their braces. */
+  values: string;
+  errors: string;
+  /** `tags` entries, without the brackets. */
+  tags: string;
+}
+
+/** One pass over the tags the sample carries, writing the parts asked for. */
+function write(sample: GroupSample, maps: boolean, entries: boolean): Parts {
   const names = namesOf(sample.group);
   const { values, errors, changed } = sample;
-  let v = '';
-  let e = '';
-  let t = '';
+  const out: Parts = { values: '', errors: '', tags: '' };
   const n = changed ? changed.length : names.length;
   for (let k = 0; k < n; k++) {
     const i = changed ? changed[k]! : k;
+    const name = names[i]!;
     const error = errors.size > 0 ? errors.get(i) : undefined;
     if (error !== undefined) {
-      e += `${e === '' ? '' : ','}${names[i]}:${error}`;
-      t += `${t === '' ? '' : ','}{"name":${names[i]},"error":${error}}`;
-    } else {
-      const value = values[i];
-      if (value === undefined) continue;
-      const json = valueJson(value);
-      v += `${v === '' ? '' : ','}${names[i]}:${json}`;
-      t += `${t === '' ? '' : ','}{"name":${names[i]},"value":${json}}`;
+      if (maps) out.errors += `${out.errors === '' ? '' : ','}${name}:${error}`;
+      if (entries) out.tags += `${out.tags === '' ? '' : ','}{"name":${name},"error":${error}}`;
+      continue;
     }
+    const value = values[i];
+    if (value === undefined) continue;
+    const json = valueJson(value);
+    if (maps) out.values += `${out.values === '' ? '' : ','}${name}:${json}`;
+    if (entries) out.tags += `${out.tags === '' ? '' : ','}{"name":${name},"value":${json}}`;
   }
-  return { values: `{${v}}`, errors: `{${e}}`, tags: `[${t}]` };
+  return out;
+}
+
+/** The parts of Neuron's payloads as JSON text, for templates: `{tag: value}`, `{tag: code}` and the `tags` array. */
+export function neuronParts(sample: GroupSample): { values: string; errors: string; tags: string } {
+  const p = write(sample, true, true);
+  return { values: `{${p.values}}`, errors: `{${p.errors}}`, tags: `[${p.tags}]` };
 }
 
 /** Neuron's `values` payload: tags with a value in `values`, failed tags with their error in `errors`. */
 export function neuronValuesJson(sample: GroupSample): string {
-  const names = namesOf(sample.group);
-  const { values, errors, changed } = sample;
-  let v = '';
-  let e = '';
-  const n = changed ? changed.length : names.length;
-  for (let k = 0; k < n; k++) {
-    const i = changed ? changed[k]! : k;
-    const error = errors.size > 0 ? errors.get(i) : undefined;
-    if (error !== undefined) e += `${e === '' ? '' : ','}${names[i]}:${error}`;
-    else {
-      const value = values[i];
-      if (value !== undefined) v += `${v === '' ? '' : ','}${names[i]}:${valueJson(value)}`;
-    }
-  }
-  return `${header(sample)},"values":{${v}},"errors":{${e}},"metas":{}}`;
+  const p = write(sample, true, false);
+  return `${header(sample)},"values":{${p.values}},"errors":{${p.errors}},"metas":{}}`;
 }
 
 /** Neuron's `tags` payload: one entry per tag, `{name, value}` or `{name, error}`. */
 export function neuronTagsJson(sample: GroupSample): string {
-  const names = namesOf(sample.group);
-  const { values, errors, changed } = sample;
-  let t = '';
-  const n = changed ? changed.length : names.length;
-  for (let k = 0; k < n; k++) {
-    const i = changed ? changed[k]! : k;
-    const error = errors.size > 0 ? errors.get(i) : undefined;
-    let entry: string | undefined;
-    if (error !== undefined) entry = `{"name":${names[i]},"error":${error}}`;
-    else {
-      const value = values[i];
-      if (value !== undefined) entry = `{"name":${names[i]},"value":${valueJson(value)}}`;
-    }
-    if (entry !== undefined) t += t === '' ? entry : `,${entry}`;
-  }
-  return `${header(sample)},"tags":[${t}]}`;
+  return `${header(sample)},"tags":[${write(sample, false, true).tags}]}`;
 }

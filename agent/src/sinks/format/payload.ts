@@ -12,10 +12,8 @@ const PLACEHOLDER = /\{(agent|sink|device|group|timestamp|values|errors|tags)\}/
 /**
  * A sample as the sink's format says: Neuron's `values` or `tags` JSON, or the sink's `custom`
  * template with `{values}`, `{errors}`, `{tags}` replaced by the JSON of those parts,
- * `{timestamp}` by the number and `{agent}`, `{sink}`, `{device}`, `{group}` by the names as they
- * are (the template decides whether they sit inside quotes; names hold no quotes or
- * backslashes worth escaping only if the template quotes them, so they are JSON-escaped without
- * the surrounding quotes).
+ * `{timestamp}` by the number, and `{agent}`, `{sink}`, `{device}`, `{group}` by the names,
+ * JSON-escaped but without quotes (the template places them, usually inside a string).
  */
 export function formatPayload(format: PayloadFormat, template: string | undefined, sample: GroupSample, vars: PayloadVars): string {
   if (format === 'tags') return neuronTagsJson(sample);
