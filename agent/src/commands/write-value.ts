@@ -1,16 +1,6 @@
-import type { Tag, TagType, TagValue } from '@edgefleet/protocol';
+import { INTEGER_TAG_RANGES, type Tag, type TagValue } from '@edgefleet/protocol';
 import { unscaleValue } from '../drivers/scaling.js';
 import { invalidArgument, type CommandError } from './command-error.js';
-
-const INTEGER_RANGES: Partial<Record<TagType, readonly [bigint, bigint]>> = {
-  int16: [-32_768n, 32_767n],
-  uint16: [0n, 65_535n],
-  int32: [-2_147_483_648n, 2_147_483_647n],
-  uint32: [0n, 4_294_967_295n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint64: [0n, 2n ** 64n - 1n],
-};
-
 function refuse(tag: Tag, why: string): CommandError {
   return invalidArgument('value', `tag '${tag.name}' is ${tag.type}; ${why}`);
 }
@@ -48,7 +38,7 @@ export function rawWriteValue(tag: Tag, value: TagValue): TagValue {
 }
 
 function rawInteger(tag: Tag, value: TagValue): TagValue {
-  const range = INTEGER_RANGES[tag.type];
+  const range = INTEGER_TAG_RANGES[tag.type];
   if (!range) throw refuse(tag, 'it cannot be written');
   let raw: bigint;
   if (typeof value === 'number' && Number.isFinite(value)) {

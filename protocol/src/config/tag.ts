@@ -19,6 +19,16 @@ export const TAG_TYPES = [
 export const TagTypeSchema = z.enum(TAG_TYPES);
 export type TagType = z.infer<typeof TagTypeSchema>;
 
+/** The range of each integer tag type, inclusive (bigint, so the 64-bit ones are exact). */
+export const INTEGER_TAG_RANGES: Readonly<Partial<Record<TagType, readonly [bigint, bigint]>>> = {
+  int16: [-32_768n, 32_767n],
+  uint16: [0n, 65_535n],
+  int32: [-2_147_483_648n, 2_147_483_647n],
+  uint32: [0n, 4_294_967_295n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
 /** `r` read only, `rw` readable and writable (writes go to the device). */
 export const TagAccessSchema = z.enum(['r', 'rw']);
 export type TagAccess = z.infer<typeof TagAccessSchema>;

@@ -1,6 +1,6 @@
-import type { TagType, TagValue } from '@edgefleet/protocol';
+import { INTEGER_TAG_RANGES, type TagType, type TagValue } from '@edgefleet/protocol';
 import proto from 'sparkplug-payload/lib/sparkplugPayloadProto.js';
-import { DATATYPE_NUMBERS, INTEGER_RANGES, SPARKPLUG_DATATYPES, integerValue } from './datatypes.js';
+import { DATATYPE_NUMBERS, SPARKPLUG_DATATYPES, integerValue } from './datatypes.js';
 
 const { Payload } = proto.org.eclipse.tahu.protobuf;
 type IMetric = proto.org.eclipse.tahu.protobuf.Payload.IMetric;
@@ -120,7 +120,7 @@ export function commandValue(metric: CommandMetric, type: TagType): ConvertedVal
     case 'bytes':
       return v instanceof Uint8Array ? { value: Array.from(v) } : { error: 'is bytes: expected Bytes' };
     default: {
-      const range = INTEGER_RANGES[type];
+      const range = INTEGER_TAG_RANGES[type];
       const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
       if (!range || n === undefined) return { error: `is ${type}: expected a whole number` };
       if (n < range[0] || n > range[1]) return { error: `is ${type}: ${n} is outside ${range[0]}…${range[1]}` };

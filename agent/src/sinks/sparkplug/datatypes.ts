@@ -1,4 +1,4 @@
-import type { Tag, TagType, TagValue } from '@edgefleet/protocol';
+import { INTEGER_TAG_RANGES, type Tag, type TagType, type TagValue } from '@edgefleet/protocol';
 import type { TypeStr, UMetric } from 'sparkplug-payload/lib/sparkplugbpayload.js';
 
 /**
@@ -46,22 +46,13 @@ export const DATATYPE_NUMBERS = {
   File: 18,
 } as const;
 
-export const INTEGER_RANGES: Partial<Record<TagType, readonly [bigint, bigint]>> = {
-  int16: [-32_768n, 32_767n],
-  uint16: [0n, 65_535n],
-  int32: [-2_147_483_648n, 2_147_483_647n],
-  uint32: [0n, 4_294_967_295n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint64: [0n, 2n ** 64n - 1n],
-};
-
 /**
  * The type of the value a tag publishes: an integer tag with a scale or offset publishes
  * engineering units (raw × scale + offset), which are not whole numbers, so its metric is a
  * Double. Everything else publishes its own type.
  */
 export function publishedTagType(tag: Tag): TagType {
-  if (INTEGER_RANGES[tag.type] && (tag.scale !== undefined || tag.offset !== undefined)) return 'float64';
+  if (INTEGER_TAG_RANGES[tag.type] && (tag.scale !== undefined || tag.offset !== undefined)) return 'float64';
   return tag.type;
 }
 
@@ -103,7 +94,7 @@ export function toSparkplugValue(type: TagType, value: TagValue): SparkplugValue
       if (!Array.isArray(value) || !value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return undefined;
       return Uint8Array.from(value);
     default: {
-      const range = INTEGER_RANGES[type];
+      const range = INTEGER_TAG_RANGES[type];
       const n = integerOf(value);
       if (!range || n === null || n < range[0] || n > range[1]) return undefined;
       return integerValue(n);
