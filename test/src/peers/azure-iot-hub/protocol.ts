@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { topicMatches } from '@edgefleet/protocol';
 
 /**
  * The parts of the Azure IoT Hub MQTT contract that the hub checks, as pure functions so the rules
@@ -241,16 +242,8 @@ export function maySubscribe(deviceId: string, filter: string): boolean {
   return deviceSubscriptionFilters(deviceId).includes(filter);
 }
 
-/** MQTT 3.1.1 topic-filter matching [MQTT-4.7]; `$` topics never match a leading wildcard. */
+/** MQTT 3.1.1 topic-filter matching; a leading wildcard never matches a `$` topic [MQTT-4.7.2-1]. */
 export function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if ((f[0] === '#' || f[0] === '+') && topic.startsWith('$')) return false;
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
-    if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
-  }
-  return f.length === t.length;
+  if ((filter.startsWith('#') || filter.startsWith('+')) && topic.startsWith('$')) return false;
+  return topicMatches(filter, topic);
 }
