@@ -12,6 +12,9 @@ export function createLogger(level: LogLevel = 'info', bindings: Record<string, 
   return pino({
     level,
     base: { ...bindings },
-    redact: { paths: ['key', 'keyPem', 'privateKey', 'token', '*.key', '*.keyPem', '*.token'], censor: '[redacted]' },
+    redact: {
+      paths: ['key', 'keyPem', 'privateKey', 'token', 'password', 'sharedAccessKey', 'connectionString', '*.key', '*.keyPem', '*.privateKey', '*.token', '*.password', '*.sharedAccessKey', '*.connectionString'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -118,7 +118,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     sinkContext: {
       agentId,
       fleet: channel,
-      stateDir: options.stateDir,
       log,
       buffers: new BufferPool(path.join(options.stateDir, 'buffers')),
       // Writes from the cloud take the write command's path (checks, unscaling, encoding).

@@ -33,10 +33,8 @@ export interface FleetPublisher {
 export interface SinkContext {
   agentId: string;
   fleet: FleetPublisher;
-  /** The agent's state dir; each sink's buffer lives in `buffers/` under it. */
-  stateDir: string;
   log: Logger;
-  /** Sink buffers, shared by the sinks of one name across config changes. */
+  /** Sink buffers (under `<state dir>/buffers/`), shared by the sinks of one name across config changes. */
   buffers: BufferPool;
   /** Carries out writes that arrive through a sink; absent, a sink refuses them. */
   writes?: WriteHandler;

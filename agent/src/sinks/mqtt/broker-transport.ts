@@ -16,8 +16,6 @@ export interface BrokerTransportOptions {
   qos: 0 | 1;
   retain: boolean;
   log: Logger;
-  /** The last will of this connection (Sparkplug's NDEATH); none by default. */
-  will?: IClientOptions['will'];
   backoff?: Backoff;
 }
 
@@ -125,7 +123,6 @@ export class BrokerTransport implements SinkTransport {
       ...(broker.username !== undefined ? { username: broker.username } : {}),
       ...(broker.password !== undefined ? { password: broker.password } : {}),
       ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } : {}),
-      ...(this.options.will ? { will: this.options.will } : {}),
     };
     this.status.set('connecting');
     const client = connect(broker.url, options);
