@@ -25,7 +25,7 @@ Options:
                          (default ${DEFAULT_STATE_DIR})
   --bootstrap FILE       bootstrap JSON {controlPlaneUrl, token, caFingerprint?}
   --control-plane URL    control plane base URL (with --token)
-  --token T              enrollment token
+  --token T              enrollment token (write --token=T if it starts with '-')
   --hardware-id ID       stable box id (default: /etc/machine-id, else derived from hostname and MACs)
   --name NAME            display name proposed at enrollment
   --log-level LEVEL      error | warn | info | debug (default info)

@@ -78,7 +78,9 @@ export function agentArguments(opts: Pick<LocalAgentOptions, 'stateDir' | 'enrol
   const args = ['run', '--state-dir', opts.stateDir, ...(opts.extraArgs ?? [])];
   if (opts.enroll) {
     const e = opts.enroll;
-    args.push('--control-plane', e.controlPlaneUrl, '--token', e.token, '--name', e.name, '--hardware-id', e.hardwareId);
+    // `--option=value`: a token is base64url and starts with '-' one time in 64, which a separate
+    // argument would make look like an option (node:util parseArgs refuses it as ambiguous).
+    args.push(`--control-plane=${e.controlPlaneUrl}`, `--token=${e.token}`, `--name=${e.name}`, `--hardware-id=${e.hardwareId}`);
   }
   return args;
 }
