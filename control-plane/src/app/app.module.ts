@@ -12,6 +12,7 @@ import { Clock } from '../common/clock.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
 import { ConfigRevisionRepository } from '../configs/config-revision.repository.js';
+import { ConfigSecrets } from '../configs/config-secrets.service.js';
 import { ConfigService } from '../configs/config.service.js';
 import { ConfigsController } from '../configs/configs.controller.js';
 import { TrustedCertificatesController } from '../configs/trusted-certificates.controller.js';
@@ -70,6 +71,7 @@ export class AppModule {
         AgentRepository,
         AgentsService,
         ConfigRevisionRepository,
+        ConfigSecrets,
         ConfigService,
         EnrollmentRepository,
         EnrollmentService,

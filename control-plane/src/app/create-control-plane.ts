@@ -36,7 +36,7 @@ const DISCONNECT_LIMIT_MS = 10_000;
  */
 export async function createControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const settings = validateOptions(opts);
-  const logger = createRootLogger(settings.logger);
+  const logger = createRootLogger(settings.logger, settings.logDestination);
   const prisma = createPrismaClient(settings.databaseUrl);
   let app: NestExpressApplication | undefined;
   try {

@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { LogLevelOption } from '../common/logging/logger.js';
 
 export interface BrokerConnectionOptions {
@@ -18,7 +19,7 @@ export interface ControlPlaneOptions {
   host?: string;
   /** Migrations are already applied by the caller. */
   databaseUrl: string;
-  /** 32 bytes; encrypts secrets at rest (the CA key) with AES-256-GCM. */
+  /** 32 bytes; encrypts secrets at rest (the CA key, the secrets in configs) with AES-256-GCM. */
   masterKey: Buffer;
   /** Default `admin`. */
   adminUsername?: string;
@@ -32,4 +33,6 @@ export interface ControlPlaneOptions {
   /** Static files served at `/`; default `console/public` of the repository. */
   consoleDir?: string;
   logger?: LogLevelOption;
+  /** Where log lines (JSON) go; default stdout. */
+  logDestination?: DestinationStream;
 }

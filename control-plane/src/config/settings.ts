@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DestinationStream } from 'pino';
 import { z } from 'zod';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 
@@ -24,6 +25,7 @@ const OptionsSchema = z.object({
   publicUrl: z.url().optional(),
   consoleDir: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
   logger: z.union([z.literal(false), z.enum(['error', 'info', 'debug'])]).default('info'),
+  logDestination: z.custom<DestinationStream>((v) => typeof (v as { write?: unknown } | null)?.write === 'function', 'must be a stream with write()').optional(),
 });
 
 /** The validated, defaulted options every part of the plane reads. */

@@ -61,12 +61,18 @@ export class ConfigRevisionRepository {
   /**
    * Stores a fleet's template and appends the same revision to every agent of the fleet in one
    * statement: the UPDATE takes each agent row's lock and bumps its counter, the INSERT reads the
-   * bumped numbers. One round trip whether the fleet has 1 or 10,000 agents.
+   * bumped numbers. One round trip whether the fleet has 1 or 10,000 agents. `make` gets the
+   * current template, read under the fleet row's lock (a new template may keep its secrets), and
+   * returns the template and the revision to store.
    */
-  async appendForFleet(fleetId: string, rev: NewRevision): Promise<DesiredConfig[]> {
+  async appendForFleet(fleetId: string, make: (template: Prisma.JsonValue) => { template: Prisma.InputJsonValue; revision: NewRevision }): Promise<DesiredConfig[]> {
     return this.prisma.$transaction(async (tx) => {
-      const updated = await tx.fleet.updateMany({ where: { id: fleetId }, data: { template: rev.document } });
-      if (updated.count === 0) throw new AppError('NOT_FOUND', `No fleet ${fleetId}`);
+      // NO KEY UPDATE: the lock the UPDATE below takes anyway; enrollments (which only reference the fleet) are not held up.
+      const fleets = await tx.$queryRaw<{ template: Prisma.JsonValue }[]>`SELECT "template" FROM "Fleet" WHERE "id" = ${fleetId}::uuid FOR NO KEY UPDATE`;
+      const fleet = fleets[0];
+      if (!fleet) throw new AppError('NOT_FOUND', `No fleet ${fleetId}`);
+      const { template, revision: rev } = make(fleet.template);
+      await tx.fleet.update({ where: { id: fleetId }, data: { template } });
       const json = JSON.stringify(rev.document);
       return tx.$queryRaw<DesiredConfig[]>`
         WITH bumped AS (

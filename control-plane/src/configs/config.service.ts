@@ -1,17 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import type { ConfigRevision, Prisma } from '@prisma/client';
-import { AgentConfigSchema, configDigest, describeIssues, parseWith, type AgentConfig, type ConfigRevisionView } from '@edgefleet/protocol';
+import type { ConfigRevision } from '@prisma/client';
+import {
+  AgentConfigSchema,
+  configDigest,
+  describeIssues,
+  parseWith,
+  redactConfigSecrets,
+  type AgentConfig,
+  type ConfigDiffView,
+  type ConfigRevisionView,
+} from '@edgefleet/protocol';
 import { AppError } from '../common/errors/app-error.js';
 import type { Pagination } from '../common/http/pagination.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
-import { ConfigRevisionRepository, type DesiredConfig } from './config-revision.repository.js';
+import { diffConfigs } from './config-diff.js';
+import { ConfigRevisionRepository, type DesiredConfig, type NewRevision } from './config-revision.repository.js';
+import { keepsStoredSecrets, restoreKeptSecrets } from './config-secrets.js';
+import { ConfigSecrets } from './config-secrets.service.js';
 
+/** A revision as the API shows it: secrets redacted, whether the row holds them sealed or (older rows) plain. */
 export function toRevisionView(r: ConfigRevision): ConfigRevisionView {
   return {
     agentId: r.agentId,
     revision: r.revision,
     sha256: r.sha256,
-    document: r.document,
+    document: redactConfigSecrets(r.document),
     author: r.author,
     comment: r.comment,
     rollbackOf: r.rollbackOf,
@@ -27,12 +40,18 @@ export function normalizeConfig(document: unknown): { document: AgentConfig; sha
   return { document: parsed.value, sha256: configDigest(parsed.value) };
 }
 
-/** Desired configs: immutable revisions per agent, published to the agent as soon as stored. */
+/**
+ * Desired configs: immutable revisions per agent, published to the agent as soon as stored.
+ * Secrets are sealed in every stored row (`config-secrets.ts`), opened only to build what the
+ * agent gets, and redacted in every answer; the digest is always over the plaintext document,
+ * since that is what the agent checks.
+ */
 @Injectable()
 export class ConfigService {
   constructor(
     private readonly revisions: ConfigRevisionRepository,
     private readonly publisher: ConfigPublisher,
+    private readonly secrets: ConfigSecrets,
   ) {}
 
   async desired(agentId: string): Promise<ConfigRevisionView> {
@@ -42,9 +61,7 @@ export class ConfigService {
   }
 
   async get(agentId: string, revision: number): Promise<ConfigRevisionView> {
-    const r = await this.revisions.find(agentId, revision);
-    if (!r) throw new AppError('NOT_FOUND', `Agent ${agentId} has no revision ${revision}`);
-    return toRevisionView(r);
+    return toRevisionView(await this.find(agentId, revision));
   }
 
   async list(agentId: string, page: Pagination): Promise<{ items: ConfigRevisionView[]; total: number; limit: number; offset: number }> {
@@ -52,29 +69,36 @@ export class ConfigService {
     return { items: items.map(toRevisionView), total, ...page };
   }
 
+  /** What changed from revision `from` (default: the one before) to revision `to`; secrets flagged, never shown. */
+  async diff(agentId: string, to: number, from: number = to - 1): Promise<ConfigDiffView> {
+    const [older, newer] = await Promise.all([this.find(agentId, from), this.find(agentId, to)]);
+    return { agentId, from, to, changes: diffConfigs(this.secrets.openRevision(older), this.secrets.openRevision(newer)) };
+  }
+
+  /** Stores a document as the agent's next revision; secrets sent as the marker keep the desired config's. */
   async put(agentId: string, document: unknown, author: string, comment?: string): Promise<ConfigRevisionView> {
-    const normalized = normalizeConfig(document);
-    return this.append(agentId, { document: normalized.document as Prisma.InputJsonObject, sha256: normalized.sha256, author, comment: comment ?? null });
+    const row = keepsStoredSecrets(document)
+      ? await this.putKeepingSecrets(agentId, document, author, comment ?? null)
+      : await this.revisions.append(agentId, this.revisionOf(normalizeConfig(document), author, comment ?? null));
+    this.publishInBackground([row]);
+    return toRevisionView(row);
   }
 
   /** Rolling back is moving forward: a new revision carrying an older one's document. */
   async rollback(agentId: string, revision: number, author: string, comment?: string): Promise<ConfigRevisionView> {
-    const old = await this.revisions.find(agentId, revision);
-    if (!old) throw new AppError('NOT_FOUND', `Agent ${agentId} has no revision ${revision}`);
-    return this.append(agentId, {
-      document: old.document as Prisma.InputJsonValue,
-      sha256: old.sha256,
-      author,
-      comment: comment ?? `rollback to revision ${revision}`,
-      rollbackOf: revision,
-    });
+    const old = await this.find(agentId, revision);
+    // Opened and sealed again rather than copied, so a row from before sealing is not copied in clear.
+    const document = this.secrets.sealRevision(this.secrets.openRevision(old) as AgentConfig, old.sha256);
+    const row = await this.revisions.append(agentId, { document, sha256: old.sha256, author, comment: comment ?? `rollback to revision ${revision}`, rollbackOf: revision });
+    this.publishInBackground([row]);
+    return toRevisionView(row);
   }
 
   /**
    * Changes the desired config through `edit` (e.g. trusting a server certificate) and stores the
    * result as a new revision, validated and published like any other. `edit` gets the desired
-   * document and returns the changed one with a comment, or null when there is nothing to change:
-   * then no revision is made and the desired one is returned (`created: false`).
+   * document (plaintext) and returns the changed one with a comment, or null when there is nothing
+   * to change: then no revision is made and the desired one is returned (`created: false`).
    */
   async amend(
     agentId: string,
@@ -83,21 +107,44 @@ export class ConfigService {
   ): Promise<{ revision: ConfigRevisionView; created: boolean }> {
     const { row, created } = await this.revisions.amend(agentId, (desired) => {
       if (!desired) throw new AppError('NOT_FOUND', `Agent ${agentId} has no config`);
-      const change = edit(normalizeConfig(desired.document).document);
+      const change = edit(normalizeConfig(this.secrets.openRevision(desired)).document);
       if (!change) return null;
-      const normalized = normalizeConfig(change.document);
-      return { document: normalized.document as Prisma.InputJsonObject, sha256: normalized.sha256, author, comment: change.comment };
+      return this.revisionOf(normalizeConfig(change.document), author, change.comment);
     });
     if (created) this.publishInBackground([row]);
     return { revision: toRevisionView(row), created };
   }
 
-  /** Stores a fleet's template and rolls it out to every agent of the fleet. */
+  /**
+   * Stores a fleet's template and rolls it out to every agent of the fleet. Secrets sent as the
+   * marker keep the template's.
+   */
   async putFleet(fleetId: string, document: unknown, author: string, comment?: string): Promise<{ agents: number; revisions: { agentId: string; revision: number }[] }> {
-    const normalized = normalizeConfig(document);
-    const created = await this.revisions.appendForFleet(fleetId, { document: normalized.document as Prisma.InputJsonObject, sha256: normalized.sha256, author, comment: comment ?? null });
+    const created = await this.revisions.appendForFleet(fleetId, (template) => {
+      const normalized = normalizeConfig(restoreKeptSecrets(document, () => this.secrets.openTemplate(template, fleetId)));
+      return { template: this.secrets.sealTemplate(normalized.document, fleetId), revision: this.revisionOf(normalized, author, comment ?? null) };
+    });
     this.publishInBackground(created);
     return { agents: created.length, revisions: created.map((c) => ({ agentId: c.agentId, revision: c.revision })) };
+  }
+
+  /** The desired config whose secrets the markers keep is read under the agent row's lock, so a concurrent PUT cannot slip in between. */
+  private async putKeepingSecrets(agentId: string, document: unknown, author: string, comment: string | null): Promise<ConfigRevision> {
+    const { row } = await this.revisions.amend(agentId, (desired) => {
+      const restored = restoreKeptSecrets(document, () => (desired ? this.secrets.openRevision(desired) : null));
+      return this.revisionOf(normalizeConfig(restored), author, comment);
+    });
+    return row;
+  }
+
+  private async find(agentId: string, revision: number): Promise<ConfigRevision> {
+    const r = await this.revisions.find(agentId, revision);
+    if (!r) throw new AppError('NOT_FOUND', `Agent ${agentId} has no revision ${revision}`);
+    return r;
+  }
+
+  private revisionOf(normalized: { document: AgentConfig; sha256: string }, author: string, comment: string | null): NewRevision {
+    return { document: this.secrets.sealRevision(normalized.document, normalized.sha256), sha256: normalized.sha256, author, comment };
   }
 
   /**
@@ -106,11 +153,5 @@ export class ConfigService {
    */
   private publishInBackground(configs: DesiredConfig[]): void {
     void this.publisher.publish(configs);
-  }
-
-  private async append(agentId: string, rev: Parameters<ConfigRevisionRepository['append']>[1]): Promise<ConfigRevisionView> {
-    const row = await this.revisions.append(agentId, rev);
-    this.publishInBackground([row]);
-    return toRevisionView(row);
   }
 }

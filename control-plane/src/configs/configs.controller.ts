@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ConfigRevisionViewSchema, PutConfigRequestSchema, RollbackRequestSchema, type ConfigRevisionView } from '@edgefleet/protocol';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ConfigDiffViewSchema, ConfigRevisionViewSchema, PutConfigRequestSchema, RollbackRequestSchema, type ConfigDiffView, type ConfigRevisionView } from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -13,7 +13,9 @@ import { ConfigService } from './config.service.js';
 type PutConfigRequest = z.output<typeof PutConfigRequestSchema>;
 type RollbackRequest = z.output<typeof RollbackRequestSchema>;
 const RevisionParamSchema = z.coerce.number().int().min(1);
+const DiffQuerySchema = z.object({ from: z.coerce.number().int().min(1).optional() }).strict();
 
+/** An agent's desired config and its revisions. Every document answered has its secrets redacted (`SECRET_MARKER`). */
 @ApiTags('config')
 @ApiBearerAuth()
 @Controller('agents/:id/config')
@@ -26,6 +28,7 @@ export class ConfigsController {
     return this.configs.desired(id);
   }
 
+  /** A secret sent as `SECRET_MARKER` keeps the one stored at the same field of the desired config. */
   @Put()
   @HttpCode(201)
   @ApiBody({ schema: openApiSchema(PutConfigRequestSchema, 'input') })
@@ -48,6 +51,18 @@ export class ConfigsController {
   @ApiOkResponse({ schema: openApiSchema(ConfigRevisionViewSchema) })
   get(@Param('id', UuidParamPipe) id: string, @Param('revision', new ZodValidationPipe(RevisionParamSchema)) revision: number): Promise<ConfigRevisionView> {
     return this.configs.get(id, revision);
+  }
+
+  @Get('revisions/:revision/diff')
+  @ApiOperation({ summary: 'What changed in a revision: from revision `from` (default: the one before) to this one. A changed secret is listed with `secret: true`, its value redacted.' })
+  @ApiQuery({ name: 'from', required: false, type: Number })
+  @ApiOkResponse({ schema: openApiSchema(ConfigDiffViewSchema) })
+  diff(
+    @Param('id', UuidParamPipe) id: string,
+    @Param('revision', new ZodValidationPipe(RevisionParamSchema)) revision: number,
+    @Query(new ZodValidationPipe(DiffQuerySchema)) query: z.output<typeof DiffQuerySchema>,
+  ): Promise<ConfigDiffView> {
+    return this.configs.diff(id, revision, query.from);
   }
 
   @Post('rollback')

@@ -9,6 +9,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
 import { ConfigRevisionRepository, type DesiredConfig } from '../configs/config-revision.repository.js';
+import { ConfigSecrets } from '../configs/config-secrets.service.js';
 import { normalizeConfig } from '../configs/config.service.js';
 import { hashToken } from '../crypto/tokens.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
@@ -33,6 +34,7 @@ export class EnrollmentService {
     private readonly repo: EnrollmentRepository,
     private readonly revisions: ConfigRevisionRepository,
     private readonly publisher: ConfigPublisher,
+    private readonly secrets: ConfigSecrets,
     private readonly clock: Clock,
     @Inject(FLEET_CA) private readonly ca: CertificateAuthority,
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -81,8 +83,9 @@ export class EnrollmentService {
           ...certFields,
         });
         const { template } = await this.repo.fleetTemplate(tx, fleetId);
-        const normalized = normalizeConfig(template);
-        initial = await this.revisions.append(agentId, { document: normalized.document as Prisma.InputJsonObject, sha256: normalized.sha256, author: 'enrollment', comment: 'fleet template' }, tx);
+        const normalized = normalizeConfig(this.secrets.openTemplate(template, fleetId));
+        const document = this.secrets.sealRevision(normalized.document, normalized.sha256);
+        initial = await this.revisions.append(agentId, { document, sha256: normalized.sha256, author: 'enrollment', comment: 'fleet template' }, tx);
       }
       return { agentId, name, cert, reenrolled: !!existing };
     });

@@ -3,20 +3,23 @@ import type { Logger } from 'pino';
 import { topics, type ConfigMessage } from '@edgefleet/protocol';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { ConfigRevisionRepository, type DesiredConfig } from '../configs/config-revision.repository.js';
+import { ConfigSecrets } from '../configs/config-secrets.service.js';
 import { FleetBrokerService } from './fleet-broker.service.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 
 const REPUBLISH_PAGE = 500;
 
-export function toConfigMessage(d: DesiredConfig): ConfigMessage {
+/** The config message of a desired revision; `document` is the plaintext one, secrets and all: the agent needs them. */
+export function toConfigMessage(d: DesiredConfig, document: unknown): ConfigMessage {
   // issuedAt is the revision's creation time, so a republished message is byte-for-byte the same.
-  return { revision: d.revision, sha256: d.sha256, document: d.document, issuedAt: d.createdAt.toISOString() };
+  return { revision: d.revision, sha256: d.sha256, document, issuedAt: d.createdAt.toISOString() };
 }
 
 /**
  * Publishes desired configs: retained, QoS 1, on `ef/v1/{agentId}/config`. On every (re)connect it
  * republishes every agent's desired config, page by page, because an embedded broker forgets
- * retained messages when it restarts; agents ignore a revision they already run.
+ * retained messages when it restarts; agents ignore a revision they already run. Stored secrets
+ * are opened just before publishing; the message (which holds them) is never logged.
  */
 @Injectable()
 export class ConfigPublisher implements OnModuleInit {
@@ -28,6 +31,7 @@ export class ConfigPublisher implements OnModuleInit {
   constructor(
     private readonly broker: FleetBrokerService,
     private readonly revisions: ConfigRevisionRepository,
+    private readonly secrets: ConfigSecrets,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.log = root.child({ component: 'config-publisher' });
@@ -56,7 +60,15 @@ export class ConfigPublisher implements OnModuleInit {
   private publishOne(d: DesiredConfig): Promise<void> {
     return this.queue.run(d.agentId, async () => {
       if ((this.published.get(d.agentId) ?? 0) > d.revision) return;
-      await this.broker.publish(topics.config(d.agentId), JSON.stringify(toConfigMessage(d)), { qos: 1, retain: true });
+      let document: unknown;
+      try {
+        document = this.secrets.openRevision(d);
+      } catch (err) {
+        // Retrying cannot help: the master key is not the one the secrets were sealed with, or the row was altered.
+        this.log.error({ agentId: d.agentId, revision: d.revision, err: (err as Error).message }, 'the config cannot be published: its secrets do not open');
+        throw err;
+      }
+      await this.broker.publish(topics.config(d.agentId), JSON.stringify(toConfigMessage(d, document)), { qos: 1, retain: true });
       this.published.set(d.agentId, d.revision);
     });
   }

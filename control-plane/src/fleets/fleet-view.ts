@@ -1,9 +1,11 @@
 import type { Fleet } from '@prisma/client';
+import { redactConfigSecrets } from '@edgefleet/protocol';
 
 export interface FleetView {
   id: string;
   name: string;
   description: string | null;
+  /** The config document new agents get; secrets shown as `SECRET_MARKER`. */
   template: unknown;
   agentCount: number;
   createdAt: string;
@@ -15,7 +17,7 @@ export function toFleetView(f: Fleet & { _count: { agents: number } }): FleetVie
     id: f.id,
     name: f.name,
     description: f.description,
-    template: f.template,
+    template: redactConfigSecrets(f.template),
     agentCount: f._count.agents,
     createdAt: f.createdAt.toISOString(),
     updatedAt: f.updatedAt.toISOString(),

@@ -55,7 +55,10 @@ export class FleetsController {
     return this.fleets.listEnrollmentTokens(id);
   }
 
-  /** Replaces the fleet's template and rolls it out as a new revision to every agent of the fleet. */
+  /**
+   * Replaces the fleet's template and rolls it out as a new revision to every agent of the fleet.
+   * A secret sent as `SECRET_MARKER` keeps the one stored at the same field of the template.
+   */
   @Put(':id/config')
   @ApiBody({ schema: openApiSchema(PutConfigRequestSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(z.object({ agents: z.number(), revisions: z.array(z.object({ agentId: z.string(), revision: z.number() })) })) })

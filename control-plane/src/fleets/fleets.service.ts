@@ -49,6 +49,7 @@ export class FleetsService {
     @Inject(FLEET_CA) private readonly ca: CertificateAuthority,
   ) {}
 
+  /** The default template holds no secret, so it is stored as it is (templates with secrets come through `ConfigService.putFleet`). */
   async ensureDefaultFleet(): Promise<void> {
     await this.fleets.ensure(DEFAULT_FLEET_NAME, 'Fleet new agents join by default', defaultFleetTemplate() as Prisma.InputJsonObject);
   }

@@ -46,7 +46,9 @@ export type AgentView = z.infer<typeof AgentViewSchema>;
 export const ConfigRevisionViewSchema = z.object({
   agentId: z.string(),
   revision: z.number().int(),
+  /** Digest of the document the agent runs (secrets included), as in the config message. */
   sha256: z.string(),
+  /** The config with every secret shown as `SECRET_MARKER` (`'********'`). */
   document: z.unknown(),
   author: z.string(),
   comment: z.string().nullable(),
@@ -55,6 +57,32 @@ export const ConfigRevisionViewSchema = z.object({
 });
 export type ConfigRevisionView = z.infer<typeof ConfigRevisionViewSchema>;
 
+/**
+ * One difference between two config revisions, at a path in the document's notation. Values are
+ * shown as the API shows documents: secrets as `SECRET_MARKER`. A changed secret is listed with
+ * `secret: true` and the marker on both sides, so a diff says that it changed, never what to.
+ */
+export const ConfigChangeSchema = z.object({
+  path: z.string(),
+  change: z.enum(['added', 'removed', 'changed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  secret: z.literal(true).optional(),
+});
+export type ConfigChange = z.infer<typeof ConfigChangeSchema>;
+
+export const ConfigDiffViewSchema = z.object({
+  agentId: z.string(),
+  from: z.number().int(),
+  to: z.number().int(),
+  changes: z.array(ConfigChangeSchema),
+});
+export type ConfigDiffView = z.infer<typeof ConfigDiffViewSchema>;
+
+/**
+ * `document` may carry `SECRET_MARKER` in place of a secret the agent's desired config (the
+ * fleet's template, for a fleet) already holds at the same field: that secret is kept.
+ */
 export const PutConfigRequestSchema = z.object({ document: z.unknown(), comment: z.string().max(1024).optional() }).strict();
 export const RollbackRequestSchema = z.object({ revision: z.number().int().min(1), comment: z.string().max(1024).optional() }).strict();
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NameSchema, unknownKindMessage } from './names.js';
+import { SecretSchema } from './secret.js';
 
 export const SINK_KINDS = ['mqtt', 'sparkplug-b', 'aws-iot', 'azure-iot'] as const;
 export const SinkKindSchema = z.enum(SINK_KINDS);
@@ -18,8 +19,6 @@ export const PAYLOAD_PLACEHOLDERS = ['{agent}', '{sink}', '{device}', '{group}',
 /** Default data topic on the fleet broker; it stays inside the agent's own namespace. */
 export const DEFAULT_FLEET_DATA_TOPIC = 'ef/v1/{agent}/data/{sink}/{device}/{group}';
 
-/** A secret (password, key): the control plane stores it encrypted and never returns it; nothing logs it. */
-export const SecretSchema = z.string().min(1).max(16_384);
 const CertificatePemSchema = z.string().max(65_536).includes('BEGIN CERTIFICATE', { message: 'must be a PEM certificate' });
 const PrivateKeyPemSchema = SecretSchema.refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM private key');
 

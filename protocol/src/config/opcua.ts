@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from './secret.js';
 
 /**
  * OPC UA devices: the endpoint, its security, the user identity, and which server certificates
@@ -21,13 +22,13 @@ export const CertificateFingerprintSchema = z
 
 export const OpcUaUserIdentitySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('anonymous') }).strict(),
-  z.object({ type: z.literal('username'), username: z.string().min(1).max(256), password: z.string().max(1024) }).strict(),
+  z.object({ type: z.literal('username'), username: z.string().min(1).max(256), password: secret(z.string().max(1024)) }).strict(),
   z
     .object({
       type: z.literal('certificate'),
       /** The user's X.509 certificate and its private key, PEM. */
       certificatePem: z.string().includes('BEGIN CERTIFICATE', { message: 'must be a PEM certificate' }),
-      privateKeyPem: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
+      privateKeyPem: secret(z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' })),
     })
     .strict(),
 ]);

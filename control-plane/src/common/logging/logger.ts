@@ -1,16 +1,21 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { CONFIG_SECRET_FIELD_NAMES } from '@edgefleet/protocol';
 
 export type LogLevelOption = false | 'error' | 'info' | 'debug';
 
-/** The root logger; `false` silences everything (tests, benchmarks). */
-export function createRootLogger(level: LogLevelOption | undefined): PinoLogger {
-  return pino({
+/** Credentials by field name: the config's secret fields (from the schema), tokens and keys. */
+const REDACTED_FIELDS = [...new Set([...CONFIG_SECRET_FIELD_NAMES, 'password', 'token', 'keyPem'])];
+
+/** The root logger; `false` silences everything (tests, benchmarks). Lines go to stdout unless `destination` is given. */
+export function createRootLogger(level: LogLevelOption | undefined, destination?: DestinationStream): PinoLogger {
+  const options = {
     name: 'control-plane',
     level: level === false ? 'silent' : (level ?? 'info'),
     // Never log credentials, even if a caller passes a request or a body by mistake.
-    redact: { paths: ['password', 'token', '*.password', '*.token', 'keyPem', '*.keyPem', 'req.headers.authorization'], censor: '[redacted]' },
-  });
+    redact: { paths: [...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]), 'req.headers.authorization'], censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Injection token of the root pino logger; services take `child({ component })` of it. */
