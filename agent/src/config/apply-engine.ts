@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, ErrorCode, type AgentConfig, type ComponentState, type Device, type Sink as SinkConfig, type WireError } from '@edgefleet/protocol';
+import { canonicalJson, ErrorCode, type AgentConfig, type ComponentState, type Device, type Group, type LinkState, type Sink as SinkConfig, type WireError } from '@edgefleet/protocol';
 import type { Logger } from '../log.js';
 import { DeviceRunner } from '../drivers/device-runner.js';
 import type { DriverRegistry } from '../drivers/registry.js';
 import type { DriverContext } from '../drivers/driver.js';
 import type { SinkRegistry } from '../sinks/registry.js';
-import type { Sink, SinkContext } from '../sinks/sink.js';
+import type { Sink, SinkContext, SinkDevice } from '../sinks/sink.js';
 import type { GroupSample } from '../runtime/group-sample.js';
 import { AgentError, errorMessage } from '../util/errors.js';
 
@@ -45,6 +45,8 @@ export class ApplyEngine {
   private devices = new Map<string, RunningDevice>();
   private sinks = new Map<string, RunningSink>();
   private routes = new Map<string, Sink[]>();
+  /** Device name → the sinks subscribed to any of its groups, for link changes. */
+  private linkRoutes = new Map<string, Sink[]>();
 
   constructor(private readonly options: ApplyEngineOptions) {}
 
@@ -88,6 +90,8 @@ export class ApplyEngine {
     const opened: Array<() => Promise<void>> = [];
     try {
       for (const entry of newSinks) {
+        // The devices as they will be once applied; devices not yet opened show as not connected.
+        this.define(entry.sink, entry.config, config, nextDevices);
         await this.guard(`sink '${entry.config.name}'`, () => entry.sink.start());
         opened.push(() => entry.sink.stop());
       }
@@ -119,6 +123,10 @@ export class ApplyEngine {
     this.devices = nextDevices;
     this.sinks = nextSinks;
     this.routes = buildRoutes(config.northbound, nextSinks);
+    this.linkRoutes = buildLinkRoutes(config.northbound, nextSinks);
+    // Kept sinks learn of changed tags of their groups (a Sparkplug sink births them again);
+    // every sink learns the links of the devices as they are now.
+    for (const entry of nextSinks.values()) this.define(entry.sink, entry.config, config, nextDevices);
     for (const entry of newDevices) entry.runner.run();
     const started = [...newSinks.map((s) => `sink:${s.config.name}`), ...newDevices.map((d) => `device:${d.runner.name}`)];
     return { ok: true, started, stopped, kept };
@@ -152,12 +160,41 @@ export class ApplyEngine {
     this.devices.clear();
     this.sinks.clear();
     this.routes.clear();
+    this.linkRoutes.clear();
   }
 
   private createRunner(device: Device): DeviceRunner {
     const driver = this.options.drivers.create(device, this.options.driverContext);
-    const runner: DeviceRunner = new DeviceRunner(device, driver, (sample) => this.route(runner, sample), this.options.log);
+    const runner: DeviceRunner = new DeviceRunner(
+      device,
+      driver,
+      (sample) => this.route(runner, sample),
+      this.options.log,
+      (link) => this.routeLink(runner, link),
+    );
     return runner;
+  }
+
+  /** Tells the sinks subscribed to a device that its link changed; only the runner in service speaks. */
+  private routeLink(runner: DeviceRunner, link: LinkState): void {
+    if (this.devices.get(runner.name)?.runner !== runner) return;
+    for (const sink of this.linkRoutes.get(runner.name) ?? []) {
+      try {
+        sink.deviceLink?.(runner.name, link);
+      } catch (err) {
+        this.options.log.warn({ sink: sink.name, device: runner.name, err: errorMessage(err) }, 'a sink failed to take a device link change');
+      }
+    }
+  }
+
+  /** Hands a sink the definitions and links of the devices it subscribes to (see `Sink.define`). */
+  private define(sink: Sink, sinkConfig: SinkConfig, config: AgentConfig, devices: ReadonlyMap<string, RunningDevice>): void {
+    if (!sink.define) return;
+    try {
+      sink.define(sinkDevices(sinkConfig, config, devices));
+    } catch (err) {
+      this.options.log.warn({ sink: sinkConfig.name, err: errorMessage(err) }, 'a sink failed to take its device definitions');
+    }
   }
 
   /** Only the runner currently in service may feed sinks; a retiring or aborted one is muted. */
@@ -202,6 +239,42 @@ function buildRoutes(configs: SinkConfig[], sinks: Map<string, RunningSink>): Ma
     }
   }
   return routes;
+}
+
+function buildLinkRoutes(configs: SinkConfig[], sinks: Map<string, RunningSink>): Map<string, Sink[]> {
+  const routes = new Map<string, Sink[]>();
+  for (const config of configs) {
+    const entry = sinks.get(config.name);
+    if (!entry || !config.enabled) continue;
+    for (const device of new Set(config.subscriptions.map((s) => s.device))) {
+      const list = routes.get(device) ?? [];
+      list.push(entry.sink);
+      routes.set(device, list);
+    }
+  }
+  return routes;
+}
+
+/**
+ * The devices a sink subscribes to, each with its subscribed groups in the device's order (as
+ * the runner in service has them) and its link now.
+ */
+function sinkDevices(sinkConfig: SinkConfig, config: AgentConfig, devices: ReadonlyMap<string, RunningDevice>): SinkDevice[] {
+  const wanted = new Map<string, Set<string>>();
+  for (const sub of sinkConfig.subscriptions) {
+    const groups = wanted.get(sub.device) ?? new Set<string>();
+    groups.add(sub.group);
+    wanted.set(sub.device, groups);
+  }
+  const out: SinkDevice[] = [];
+  for (const [name, groupNames] of wanted) {
+    const runner = devices.get(name)?.runner;
+    const device = runner?.device ?? config.devices.find((d) => d.name === name);
+    if (!device) continue;
+    const groups: Group[] = device.groups.filter((g) => groupNames.has(g.name));
+    out.push({ name, groups, link: runner?.link() ?? 'disconnected' });
+  }
+  return out;
 }
 
 function toApplyError(err: unknown): WireError {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { DeviceSchema, TagErrorNumber, type Group, type GroupValues, type TagValue } from '@edgefleet/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { DeviceSchema, TagErrorNumber, type Group, type GroupValues, type LinkState, type TagValue } from '@edgefleet/protocol';
 import { toGroupValues } from '../runtime/group-sample.js';
 import { positional, silentLog } from '../test-support/fixtures.js';
-import { DeviceRunner } from './device-runner.js';
+import { DeviceRunner, LINK_CHECK_MS } from './device-runner.js';
 import type { Driver, GroupRead } from './driver.js';
 
 /** A driver that answers every read with the same arrays, filled again each time (as the Modbus driver does). */
@@ -120,5 +120,59 @@ describe('DeviceRunner deliveries', () => {
     expect(first.values).toEqual([10, 100, undefined, undefined, undefined]);
     expect(runner.tagErrors).toBe(1);
     await runner.stop();
+  });
+});
+
+describe('DeviceRunner link changes', () => {
+  /** A device that stops answering when told: its reads fail and its link goes to `error`. */
+  function flakyDevice() {
+    const group = device.groups[0] as Group;
+    const state = { answering: true };
+    const driver: Driver = {
+      ...reusingDriver(group, (v) => void (v.plain = 1)),
+      readGroup: () => (state.answering ? Promise.resolve(positional(group.tags, { plain: 1 })) : Promise.reject(new Error('no answer'))),
+      link: (): LinkState => (state.answering ? 'connected' : 'error'),
+    };
+    return { group, state, driver };
+  }
+
+  it('reports a change of link before the read that shows it, once per change', async () => {
+    const { group, state, driver } = flakyDevice();
+    const events: string[] = [];
+    const runner = new DeviceRunner(device, driver, (sample) => events.push(sample.errors.size === 0 ? 'values' : 'errors'), silentLog, (link) => events.push(`link:${link}`));
+    await runner.open();
+    runner.run();
+    await runner.poll(group);
+    state.answering = false;
+    await runner.poll(group);
+    await runner.poll(group);
+    state.answering = true;
+    await runner.poll(group);
+    await runner.stop();
+    // The schedulers of run() may have read too: only the order relative to the link matters.
+    const compact = events.filter((e, i) => e !== events[i - 1]);
+    expect(compact).toEqual(['link:connected', 'values', 'link:error', 'errors', 'link:connected', 'values']);
+  });
+
+  it('notices a change between reads, and reports nothing once stopped', async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, driver } = flakyDevice();
+      const links: LinkState[] = [];
+      // A group read once a day: the link is still watched.
+      const daily = { ...device, groups: [{ ...(device.groups[0] as Group), intervalMs: 86_400_000 }] };
+      const runner = new DeviceRunner(daily, driver, () => undefined, silentLog, (link) => links.push(link));
+      await runner.open();
+      runner.run();
+      state.answering = false;
+      await vi.advanceTimersByTimeAsync(LINK_CHECK_MS);
+      expect(links).toEqual(['connected', 'error']);
+      await runner.stop();
+      state.answering = true;
+      await vi.advanceTimersByTimeAsync(LINK_CHECK_MS * 3);
+      expect(links).toEqual(['connected', 'error']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -10,6 +10,12 @@ import { scaleValue } from './scaling.js';
 /** Receives each read or delivery, synchronously; see `GroupSample` for what it may keep. */
 export type ValuesListener = (sample: GroupSample) => void;
 
+/** Receives each change of the device's link (see `DeviceRunner.link`). */
+export type LinkListener = (link: LinkState) => void;
+
+/** How often a running device's link is looked at between reads (a slow group, or a subscription, reads seldom). */
+export const LINK_CHECK_MS = 1_000;
+
 const NO_VALUES: ReadonlyArray<TagValue | undefined> = [];
 
 /**
@@ -37,12 +43,21 @@ export class DeviceRunner {
   private readonly scaling = new WeakMap<Group, { needs: Uint8Array | undefined; out: Array<TagValue | undefined> }>();
   private started = false;
   private running = false;
+  /** The link last reported to `onLink`. */
+  private reportedLink: LinkState | undefined;
+  private linkTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * `onLink` hears of every change of `link()` while the device runs: looked at before each read
+   * or delivery is handed on (so a listener learns that a device went away before its failed
+   * read, and that it is back before its first good one) and every `LINK_CHECK_MS` in between.
+   */
   constructor(
     readonly device: Device,
     readonly driver: Driver,
     private readonly onValues: ValuesListener,
     private readonly log: Logger,
+    private readonly onLink?: LinkListener,
   ) {}
 
   get name(): string {
@@ -60,6 +75,11 @@ export class DeviceRunner {
   run(): void {
     if (!this.started || this.running) return;
     this.running = true;
+    if (this.onLink) {
+      this.checkLink();
+      this.linkTimer = setInterval(() => this.checkLink(), LINK_CHECK_MS);
+      this.linkTimer.unref();
+    }
     const driver = this.driver;
     for (const group of this.device.groups) {
       if (isSubscribingDriver(driver) && (group.acquisition ?? 'subscribe') === 'subscribe') {
@@ -81,6 +101,8 @@ export class DeviceRunner {
 
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.linkTimer);
+    this.linkTimer = undefined;
     for (const s of this.schedulers) s.stop();
     await Promise.all(this.schedulers.map((s) => s.idle()));
     this.schedulers.length = 0;
@@ -110,6 +132,7 @@ export class DeviceRunner {
       this.log.debug({ device: this.device.name, group: group.name, err: reason }, 'poll failed');
       const errors = new Map<number, number>();
       for (let i = 0; i < group.tags.length; i++) errors.set(i, TagErrorNumber.DEVICE_NO_RESPONSE);
+      this.checkLink();
       this.onValues({ device: this.device.name, group, timestamp, values: NO_VALUES, errors });
     }
   }
@@ -164,7 +187,21 @@ export class DeviceRunner {
   private publish(group: Group, raw: GroupRead, timestamp: number): void {
     this.tagErrors += raw.errors.size;
     this.lastPollAt = timestamp;
+    this.checkLink();
     this.onValues({ device: this.device.name, group, timestamp, values: this.scaled(group, raw), errors: raw.errors, changed: raw.changed });
+  }
+
+  /** Tells `onLink` when the link differs from what it was last told. */
+  private checkLink(): void {
+    if (!this.onLink || !this.running) return;
+    const link = this.link();
+    if (link === this.reportedLink) return;
+    this.reportedLink = link;
+    try {
+      this.onLink(link);
+    } catch (err) {
+      this.log.warn({ device: this.device.name, err: errorMessage(err) }, 'a link listener failed');
+    }
   }
 
   stats(): DeviceStats {

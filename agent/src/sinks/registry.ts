@@ -1,8 +1,9 @@
 import { ErrorCode, type Sink as SinkConfig } from '@edgefleet/protocol';
-import { AgentError } from '../util/errors.js';
+import { AgentError, errorMessage } from '../util/errors.js';
 import { createAwsIotSink } from './aws-iot/aws-iot-sink.js';
 import { createAzureIotSink } from './azure-iot/azure-iot-sink.js';
 import { createMqttSink } from './mqtt/mqtt-sink.js';
+import { createSparkplugSink } from './sparkplug/sparkplug-sink.js';
 import type { Sink, SinkContext, SinkFactory } from './sink.js';
 
 /** Maps a sink kind to its factory; a kind not in this build answers DRIVER_UNAVAILABLE. */
@@ -19,7 +20,13 @@ export class SinkRegistry {
     if (!factory) {
       throw new AgentError(ErrorCode.DRIVER_UNAVAILABLE, `sink '${config.name}': kind '${config.kind}' is not available in this agent build`);
     }
-    return factory(config, context);
+    try {
+      return factory(config, context);
+    } catch (err) {
+      // Settings the agent cannot use (e.g. a client key that does not parse): the apply fails, naming the sink.
+      if (err instanceof AgentError) throw new AgentError(err.code, `sink '${config.name}': ${err.message}`, err.details);
+      throw new AgentError(ErrorCode.CONFIG_APPLY_FAILED, `sink '${config.name}': ${errorMessage(err)}`);
+    }
   }
 }
 
@@ -28,6 +35,10 @@ export function defaultSinkRegistry(): SinkRegistry {
     .register('mqtt', (config, context) => {
       if (config.kind !== 'mqtt') throw new Error('mqtt factory called for another kind');
       return createMqttSink(config, context);
+    })
+    .register('sparkplug-b', (config, context) => {
+      if (config.kind !== 'sparkplug-b') throw new Error('sparkplug-b factory called for another kind');
+      return createSparkplugSink(config, context);
     })
     .register('aws-iot', (config, context) => {
       if (config.kind !== 'aws-iot') throw new Error('aws-iot factory called for another kind');

@@ -1,4 +1,4 @@
-import type { LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
+import type { Group, LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
 import type { Logger } from '../log.js';
 import type { GroupSample } from '../runtime/group-sample.js';
 import type { BufferPool } from './buffer/buffer-pool.js';
@@ -17,6 +17,22 @@ export interface Sink {
   publish(sample: GroupSample): void;
   link(): LinkState;
   stats(): SinkStats;
+  /**
+   * The devices the sink subscribes to, with their subscribed groups' definitions and each
+   * device's link: called before the sink starts and after every config apply that keeps it, so
+   * a sink that announces its tags (Sparkplug's births) learns of changed tags without being
+   * recreated. Optional: sinks that format each read on its own ignore it.
+   */
+  define?(devices: readonly SinkDevice[]): void;
+  /** A subscribed device's link changed (it stopped answering, or answers again). Optional. */
+  deviceLink?(device: string, link: LinkState): void;
+}
+
+/** A device as a sink sees it: its groups the sink subscribes to, and its link now. */
+export interface SinkDevice {
+  name: string;
+  groups: readonly Group[];
+  link: LinkState;
 }
 
 /**
@@ -38,6 +54,26 @@ export interface SinkContext {
   buffers: BufferPool;
   /** Carries out writes that arrive through a sink; absent, a sink refuses them. */
   writes?: WriteHandler;
+  /** The agent's status as a sink reports it to its cloud (Azure IoT Hub: the twin's reported properties). */
+  status?: () => AgentStatusReport;
+}
+
+/**
+ * The agent's status in a form for a cloud's device record: what an operator looking at the
+ * device in their IoT Hub wants to see. Small and stable: it is sent again only when it changed.
+ */
+export interface AgentStatusReport {
+  agentId: string;
+  agentVersion: string;
+  startedAt: string;
+  /** The config revision applied, and whether the last one offered was applied or refused. */
+  appliedRevision: number | null;
+  configStatus: string;
+  configError: string | null;
+  /** Each device's link, and why it is not up. */
+  devices: Record<string, { link: LinkState; error: string | null }>;
+  /** Each sink's link and backlog. */
+  sinks: Record<string, { link: LinkState; bufferDepth: number; dropped: number }>;
 }
 
 export type SinkFactory = (config: SinkConfig, context: SinkContext) => Sink;

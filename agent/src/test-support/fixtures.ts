@@ -6,7 +6,7 @@ import { createLogger } from '../log.js';
 import { ApplyEngine } from '../config/apply-engine.js';
 import { DriverRegistry } from '../drivers/registry.js';
 import { SimulatorDriver } from '../drivers/simulator/simulator-driver.js';
-import { defaultSinkRegistry } from '../sinks/registry.js';
+import { defaultSinkRegistry, type SinkRegistry } from '../sinks/registry.js';
 import type { FleetPublisher, SinkContext } from '../sinks/sink.js';
 import { BufferPool } from '../sinks/buffer/buffer-pool.js';
 import { toGroupValues, type GroupSample } from '../runtime/group-sample.js';
@@ -73,7 +73,7 @@ export class FailingSimulator extends CountingSimulator {
 }
 
 /** An engine over counting simulators; devices named in `failOpen` fail to start. */
-export function testEngine(failOpen: ReadonlySet<string> = new Set()) {
+export function testEngine(failOpen: ReadonlySet<string> = new Set(), sinks: SinkRegistry = defaultSinkRegistry()) {
   const created: CountingSimulator[] = [];
   const drivers = new DriverRegistry().register('simulator', (device: Device) => {
     if (device.driver !== 'simulator') throw new Error('unexpected driver');
@@ -85,7 +85,7 @@ export function testEngine(failOpen: ReadonlySet<string> = new Set()) {
   const values: GroupValues[] = [];
   const engine = new ApplyEngine({
     drivers,
-    sinks: defaultSinkRegistry(),
+    sinks,
     sinkContext: sinkContext(fleet),
     driverContext: { stateDir: os.tmpdir(), log: silentLog },
     log: silentLog,

@@ -33,6 +33,8 @@ export const SinkStatsSchema = z.object({
   bufferBytes: z.number().int().min(0).optional(),
   /** Why the sink's link is not up, or its last failure; never holds a secret. */
   lastError: z.string().nullable().optional(),
+  /** Commands from the cloud that were not carried out (malformed, unknown tag, refused write); Sparkplug sinks count them. */
+  refusedCommands: z.number().int().min(0).optional(),
 });
 export type SinkStats = z.infer<typeof SinkStatsSchema>;
 

@@ -119,11 +119,11 @@ describe('fleet control loop', { timeout: 120_000 }, () => {
   });
 
   it('shows FAILED with the agent’s reason when it cannot apply a config, and keeps running the previous one', async () => {
-    const rev = await putConfig(a.id, simulatorConfig({ extraTag: true, unavailableSink: true }));
+    const rev = await putConfig(a.id, simulatorConfig({ extraTag: true, unusableSink: true }));
     const failed = await waitSync(a.id, 'FAILED', rev.revision);
     expect(failed.appliedRevision).toBe(2);
-    expect(failed.lastError).toMatchObject({ code: 'DRIVER_UNAVAILABLE', revision: rev.revision });
-    expect(failed.lastError?.message).toContain("sink 'cloud'");
+    expect(failed.lastError).toMatchObject({ code: 'CONFIG_APPLY_FAILED', revision: rev.revision });
+    expect(failed.lastError?.message).toContain("sink 'cloud': the TLS client certificate and key cannot be used");
     // Still polling under revision 2.
     const before = (await fastGroup(a.id)).values.count as number;
     const after = await eventually(async () => {

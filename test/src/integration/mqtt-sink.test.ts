@@ -5,12 +5,6 @@
  * sink keeps what it cannot send in its durable buffer and drains it, in order, once the broker
  * is back on the same port.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SinkSchema } from '@edgefleet/protocol';
@@ -19,88 +13,7 @@ import { createMqttSink } from '../../../agent/src/sinks/mqtt/mqtt-sink.js';
 import type { Sink } from '../../../agent/src/sinks/sink.js';
 import type { WriteHandler, WriteRequest } from '../../../agent/src/sinks/transport/transport.js';
 import { eventually } from '../support/eventually.js';
-import { MOSQUITTO_BIN } from '../support/mosquitto.js';
-import { canConnect, freePort } from '../support/ports.js';
-
-interface Broker {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}
-
-/** Mosquitto with user `plant` / password `s3cret`, on a fixed port it can be restarted on. */
-async function mosquittoWithPassword(): Promise<Broker & { dir: string }> {
-  await access(MOSQUITTO_BIN).catch(() => {
-    throw new Error(`Mosquitto is not installed (${MOSQUITTO_BIN} is missing): apt-get install -y mosquitto`);
-  });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ef-mqtt-sink-'));
-  await chmod(dir, 0o755);
-  const passwd = path.join(dir, 'passwd');
-  await writeFile(passwd, '');
-  execFileSync('/usr/bin/mosquitto_passwd', ['-b', passwd, 'plant', 's3cret']);
-  await chmod(passwd, 0o644);
-  const port = await freePort();
-  await writeFile(path.join(dir, 'mosquitto.conf'), `per_listener_settings false\npersistence false\nset_tcp_nodelay true\nallow_anonymous false\npassword_file ${passwd}\nlistener ${port} 127.0.0.1\n`);
-  let child: ChildProcess | undefined;
-  const broker = {
-    dir,
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    async start() {
-      child = spawn(MOSQUITTO_BIN, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-      await eventually(async () => canConnect(port), `Mosquitto listening on ${port}`, 10_000, 50);
-    },
-    async stop() {
-      const c = child;
-      child = undefined;
-      if (!c || c.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill('SIGKILL');
-      });
-    },
-  };
-  await broker.start();
-  return broker;
-}
-
-/** aedes, the embedded broker's library, on a fixed port. */
-async function aedesBroker(): Promise<Broker> {
-  const port = await freePort();
-  let server: Server | undefined;
-  let aedes: Aedes | undefined;
-  let openSockets = new Set<Socket>();
-  const broker = {
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    async start() {
-      aedes = await Aedes.createBroker();
-      const a = aedes;
-      const sockets = new Set<Socket>();
-      server = createServer((socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-        a.handle(socket);
-      });
-      openSockets = sockets;
-      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    },
-    async stop() {
-      const s = server;
-      const a = aedes;
-      server = undefined;
-      aedes = undefined;
-      if (s) {
-        for (const socket of openSockets) socket.destroy();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
-      if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
-    },
-  };
-  await broker.start();
-  return broker;
-}
+import { startUserAedes, startUserMosquitto, type UserBroker } from '../support/user-brokers.js';
 
 /** A consumer that keeps every payload of a topic filter, in arrival order. */
 async function consumer(url: string, filter: string, auth: { username?: string; password?: string } = {}): Promise<{ client: MqttClient; got: Array<{ topic: string; payload: Record<string, unknown> }> }> {
@@ -125,15 +38,17 @@ function mqttSink(settings: object, writes?: WriteHandler): Sink {
 }
 
 describe.each([
-  ['Mosquitto', mosquittoWithPassword, { username: 'plant', password: 's3cret' }],
-  ['the embedded broker (aedes)', aedesBroker, {}],
-] as const)('MQTT sink against %s', (_name, startBroker, auth) => {
-  let broker: Broker;
+  ['Mosquitto', () => startUserMosquitto({ login: { username: 'plant', password: 's3cret' } })],
+  ['the embedded broker (aedes)', startUserAedes],
+] as const)('MQTT sink against %s', (_name, startBroker) => {
+  let broker: UserBroker;
+  let auth: UserBroker['auth'];
   beforeAll(async () => {
     broker = await startBroker();
+    auth = broker.auth;
   });
   afterAll(async () => {
-    await broker?.stop();
+    await broker?.close();
   });
 
   it('publishes Neuron values on the topic template', async () => {
@@ -217,7 +132,7 @@ describe.each([
 
 describe('MQTT sink credentials', () => {
   it('shows a refused login as the sink error, without the password', async () => {
-    const broker = await mosquittoWithPassword();
+    const broker = await startUserMosquitto({ login: { username: 'plant', password: 's3cret' } });
     try {
       const sink = mqttSink({ broker: { url: broker.url, username: 'plant', password: 'wrong-password' } });
       await sink.start();
@@ -226,8 +141,7 @@ describe('MQTT sink credentials', () => {
       expect(error).toMatch(/not authorized|bad user name or password/i);
       expect(error).not.toContain('wrong-password');
     } finally {
-      await broker.stop();
-      await rm(broker.dir, { recursive: true, force: true });
+      await broker.close();
     }
   });
 });

@@ -15,15 +15,19 @@ export interface SimulatorConfigOptions {
   /** Adds a `humidity` tag (random 30–60) to the fast group. */
   extraTag?: boolean;
   /**
-   * Adds a Sparkplug B sink `cloud`, a kind the agent does not include yet, so the apply fails
-   * with DRIVER_UNAVAILABLE (for tests of a failed apply).
+   * Adds a Sparkplug B sink `cloud` whose TLS client certificate and key are PEM-shaped (so the
+   * config validates) but cannot be loaded: the agent refuses to apply it with
+   * CONFIG_APPLY_FAILED (for tests of a failed apply).
    */
-  unavailableSink?: boolean;
+  unusableSink?: boolean;
   /** The `slow` group with a writable `setpoint` (default true). */
   slowGroup?: boolean;
   /** An MQTT sink `fleet` publishing the fast group (default true). */
   sink?: boolean;
 }
+
+/** A PEM block the schema accepts but whose content is no certificate or key at all. */
+const UNUSABLE_PEM = (label: string): string => `-----BEGIN ${label}-----\nbm90IGEga2V5\n-----END ${label}-----\n`;
 
 /** A config document for the simulator device `sim`, in the variations the tests need. */
 export function simulatorConfig(opts: SimulatorConfigOptions = {}): AgentConfigInput {
@@ -49,7 +53,7 @@ export function simulatorConfig(opts: SimulatorConfigOptions = {}): AgentConfigI
     ],
     northbound: [
       ...(opts.sink === false ? [] : [{ name: 'fleet', kind: 'mqtt' as const, subscriptions: [{ device: 'sim', group: 'fast' }] }]),
-      ...(opts.unavailableSink ? [{ name: 'cloud', kind: 'sparkplug-b' as const, settings: { broker: { url: 'mqtt://127.0.0.1:1' }, groupId: 'plant' }, subscriptions: [{ device: 'sim', group: 'fast' }] }] : []),
+      ...(opts.unusableSink ? [{ name: 'cloud', kind: 'sparkplug-b' as const, settings: { broker: { url: 'mqtts://127.0.0.1:1', tls: { cert: UNUSABLE_PEM('CERTIFICATE'), key: UNUSABLE_PEM('PRIVATE KEY') } }, groupId: 'plant' }, subscriptions: [{ device: 'sim', group: 'fast' }] }] : []),
     ],
   };
 }

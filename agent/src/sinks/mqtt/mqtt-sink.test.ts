@@ -47,6 +47,18 @@ describe('MQTT sink on the fleet broker', () => {
     expect(s.stats()).toMatchObject({ published: 3, bufferDepth: 0, dropped: 0 });
   });
 
+  it('drains a backlog kept with interval durability without waiting for its fsyncs', async () => {
+    const { sink: s, fleet } = sink({}, { buffer: { durability: 'interval', syncIntervalMs: 1_000 } });
+    await s.start();
+    fleet.connected = false;
+    for (let n = 1; n <= 300; n++) s.publish(sampleOf('plc1', 'fast', n, { temp: n }));
+    await waitFor(() => s.stats().bufferDepth === 300, 5000, 'three hundred buffered');
+    fleet.connected = true;
+    // Three windows of 100: waiting for an fsync before each took at least two sync intervals (2 s).
+    await waitFor(() => fleet.messages.length === 300, 1500, 'the backlog drained');
+    expect(fleet.messages.map((m) => JSON.parse(m.payload).timestamp)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  }, 15_000);
+
   it('reports by exception: only tags that moved beyond their deadband', async () => {
     const { sink: s, fleet } = sink({}, { report: { mode: 'on-change' } });
     await s.start();

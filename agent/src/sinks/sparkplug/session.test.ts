@@ -509,3 +509,133 @@ describe('SparkplugSession: commands', () => {
     ]);
   });
 });
+
+describe('SparkplugSession: current values, buffered data and history', () => {
+  const isHistorical = (m: SparkplugMessage): Array<boolean | undefined> => Payload.decode(m.payload).metrics.map((x) => (Object.hasOwn(x, 'isHistorical') ? x.isHistorical === true : undefined));
+
+  it('keeps observed readings for the next birth without publishing, and never lets an older reading replace a newer one', () => {
+    const { s } = session();
+    s.defineDevice('plc1', PLC);
+    s.observe('plc1', [{ metric: 'fast/temp', value: 30, timestamp: T0 + 10 }]);
+    s.observe('plc1', [{ metric: 'fast/temp', value: 20, timestamp: T0 + 5 }]);
+    s.willMessage();
+    const births = s.onConnected();
+    // Observed readings make the device online: it is born with the connection.
+    expect(births.map(kind)).toEqual(['NBIRTH', 'DBIRTH']);
+    const temp = metricsOf(births[1]!).find((m) => m.name === 'fast/temp');
+    expect(temp?.value).toBe(30);
+    expect(big(temp?.timestamp)).toBe(BigInt(T0 + 10));
+    // observe() numbers nothing: the next message follows the births.
+    s.observe('plc1', [{ metric: 'fast/temp', value: 31, timestamp: T0 + 20 }]);
+    expect(s.data('plc1', [{ metric: 'fast/temp', value: 31, timestamp: T0 + 20 }]).map(seqOf)).toEqual([2]);
+  });
+
+  it('publishes buffered readings older than the births as historical, without touching the values the births carried', () => {
+    const { s, clock: c } = session();
+    s.defineDevice('plc1', PLC);
+    // The outage: readings kept as current, the same readings waiting in the buffer.
+    const outage = [1, 2, 3].map((n) => ({ metric: 'fast/temp', value: n, timestamp: T0 + n }));
+    for (const r of outage) s.observe('plc1', [r]);
+    c.advance(100);
+    s.willMessage();
+    const births = s.onConnected();
+    expect(metricsOf(births[1]!).find((m) => m.name === 'fast/temp')?.value).toBe(3);
+    const drained = outage.flatMap((r) => s.forwardedData('plc1', [r]));
+    // The last reading is the one the birth carried: not published twice.
+    expect(drained.map(kind)).toEqual(['DDATA', 'DDATA']);
+    expect(drained.map(seqOf)).toEqual([2, 3]);
+    expect(drained.map((m) => metricsOf(m)[0]?.value)).toEqual([1, 2]);
+    expect(drained.map(isHistorical)).toEqual([[true], [true]]);
+    // The next birth still carries the newest value, not the last one drained.
+    s.observe('plc1', [{ metric: 'fast/temp', value: 9, timestamp: T0 + 200 }]);
+    s.forwardedData('plc1', [{ metric: 'fast/temp', value: 2, timestamp: T0 + 2 }]);
+    expect(metricsOf(s.rebirth()[1]!).find((m) => m.name === 'fast/temp')?.value).toBe(9);
+  });
+
+  it('publishes buffered readings newer than what the host holds as current data, and keeps them', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1', [{ metric: 'fast/temp', value: 1, timestamp: T0 }]);
+    // Read after the birth, buffered behind a backlog: news to the host, not history.
+    const [ddata] = s.forwardedData('plc1', [
+      { metric: 'fast/temp', value: 0.5, timestamp: T0 - 1 },
+      { metric: 'fast/setpoint', value: 7, timestamp: T0 + 5 },
+    ]);
+    expect(metricsOf(ddata!).map((m) => m.value)).toEqual([0.5, 7]);
+    expect(isHistorical(ddata!)).toEqual([true, undefined]);
+    expect(metricsOf(s.rebirth()[1]!).map((m) => m.value)).toEqual([1, 7, null]);
+    // A DDATA the host got moves what it holds as current: an older buffered reading is history.
+    s.data('plc1', [{ metric: 'fast/run', value: true, timestamp: T0 + 50 }]);
+    const [late] = s.forwardedData('plc1', [{ metric: 'fast/run', value: false, timestamp: T0 + 40 }]);
+    expect(isHistorical(late!)).toEqual([true]);
+  });
+
+  it('leaves out a reading the host already holds: one sent again after its send seemed to fail', () => {
+    const { s } = connected();
+    s.deviceOnline('plc1');
+    const reading = { metric: 'fast/temp', value: 7, timestamp: T0 + 3 };
+    expect(s.forwardedData('plc1', [reading]).map(kind)).toEqual(['DDATA']);
+    expect(s.forwardedData('plc1', [reading])).toEqual([]);
+  });
+
+  it('takes a buffered reading of a metric born without a value as news, unless it predates the device going offline', () => {
+    const { s, clock: c } = connected();
+    c.advance(1_000);
+    // Born with no values (a device that just answered): any reading is news, whatever its time.
+    s.deviceOnline('plc1');
+    const [first] = s.forwardedData('plc1', [{ metric: 'fast/temp', value: 1, timestamp: T0 }]);
+    expect(isHistorical(first!)).toEqual([undefined]);
+    // It went away and came back: what it read before it went away is stale.
+    s.deviceOffline('plc1');
+    c.advance(1_000);
+    s.deviceOnline('plc1');
+    const [stale] = s.forwardedData('plc1', [{ metric: 'fast/setpoint', value: 3, timestamp: T0 + 500 }]);
+    expect(isHistorical(stale!)).toEqual([true]);
+    const [fresh] = s.forwardedData('plc1', [{ metric: 'fast/setpoint', value: 4, timestamp: T0 + 2_000 }]);
+    expect(isHistorical(fresh!)).toEqual([undefined]);
+  });
+
+  it('births an online device before its buffered readings, and drops (counting) those of a device that is offline', () => {
+    const { s } = session();
+    s.defineDevice('plc1', PLC);
+    s.defineDevice('plc2', PLC);
+    s.willMessage();
+    s.onConnected();
+    s.observe('plc1', [{ metric: 'fast/temp', value: 4, timestamp: T0 }]);
+    s.observe('plc1', [{ metric: 'fast/temp', value: 5, timestamp: T0 + 1 }]);
+    const out = s.forwardedData('plc1', [
+      { metric: 'fast/temp', value: 4, timestamp: T0 },
+      { metric: 'fast/temp', value: 5, timestamp: T0 + 1 },
+    ]);
+    expect(out.map(kind)).toEqual(['DBIRTH', 'DDATA']);
+    expect(metricsOf(out[0]!).find((m) => m.name === 'fast/temp')?.value).toBe(5);
+    expect(metricsOf(out[1]!).map((m) => m.value)).toEqual([4]);
+    expect(isHistorical(out[1]!)).toEqual([true]);
+    expect(s.forwardedData('plc2', [{ metric: 'fast/temp', value: 5, timestamp: T0 }])).toEqual([]);
+    expect(s.droppedReadings).toBe(1);
+    s.onDisconnected();
+    expect(s.forwardedData('plc1', [{ metric: 'fast/temp', value: 5, timestamp: T0 }])).toEqual([]);
+    expect(s.droppedReadings).toBe(1);
+  });
+
+  it('defines devices as a whole: unchanged is a no-op, a changed born device rebirths the node, a removed one dies', () => {
+    const { s } = connected({ bdSeq: 4 });
+    s.defineDevice('plc2', PLC);
+    s.deviceOnline('plc1');
+    expect(s.define(new Map([['plc1', PLC], ['plc2', PLC]]))).toEqual([]);
+    // A new device is defined without births; it is born once online.
+    expect(s.define(new Map([['plc1', PLC], ['plc2', PLC], ['plc3', PLC]]))).toEqual([]);
+    expect(s.deviceOnline('plc3').map(kind)).toEqual(['DBIRTH']);
+    // plc2 was never born: changing it needs no birth.
+    const wider = [...PLC, { name: 'slow/count', type: 'uint16' as const, writable: false }];
+    expect(s.define(new Map([['plc1', PLC], ['plc2', wider], ['plc3', PLC]]))).toEqual([]);
+    const out = s.define(new Map([['plc1', wider], ['plc2', wider]]));
+    expect(out.map((m) => m.topic)).toEqual(['spBv1.0/Plant A/DDEATH/edge-1/plc3', 'spBv1.0/Plant A/NBIRTH/edge-1', 'spBv1.0/Plant A/DBIRTH/edge-1/plc1']);
+    expect(out.map(seqOf)).toEqual([expect.any(Number), 0, 1]);
+    expect(bdSeqOf(out[1]!)).toBe(4n);
+    expect(metricsOf(out[2]!).map((m) => m.name)).toEqual(['fast/temp', 'fast/setpoint', 'fast/run', 'slow/count']);
+    expect(s.hasDevice('plc3')).toBe(false);
+    expect(s.hasMetric('plc1', 'slow/count')).toBe(true);
+    // A change of access alone is a change too (DCMD acceptance follows the birth).
+    expect(s.define(new Map([['plc1', wider.map((m) => ({ ...m, writable: !m.writable }))], ['plc2', wider]])).map(kind)).toEqual(['NBIRTH', 'DBIRTH']);
+  });
+});

@@ -65,6 +65,12 @@ interface MetricState {
   current: Current;
   /** When `current` was read; a birth stamps metrics never read with its own time. */
   timestamp: number | undefined;
+  /**
+   * The time of the value the host holds as current in this session: the one the last birth
+   * carried, or a later DDATA's; undefined while it holds none. A forwarded reading older than
+   * this is history to the host (see `forwardedData`).
+   */
+  hostTimestamp: number | undefined;
 }
 
 interface MetricSet {
@@ -79,6 +85,8 @@ interface DeviceState extends MetricSet {
   online: boolean;
   /** Its DBIRTH went out in the current MQTT session. */
   born: boolean;
+  /** When it last went offline (`deviceOffline`): its readings from before are stale. */
+  offlineAt: number | undefined;
 }
 
 /**
@@ -92,7 +100,9 @@ interface DeviceState extends MetricSet {
  * 2. once connected, subscribe to `NCMD/{node}` and `DCMD/{node}/+` (QoS 1), then publish
  *    everything `onConnected()` returns, in order;
  * 3. publish what the data and device calls return while connected; pass NCMD/DCMD messages to
- *    `handleCommand()`, and on a rebirth command publish `rebirth()`;
+ *    `handleCommand()`, and on a rebirth command publish `rebirth()`. Readings that go through
+ *    a store-and-forward pipeline go to `observe()` as they are read (so births carry the latest
+ *    values) and to `forwardedData()` when they are sent, whenever that is;
  * 4. to disconnect on purpose, publish `deathMessage()` then DISCONNECT
  *    [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath];
  * 5. on any connection loss call `onDisconnected()`.
@@ -141,6 +151,7 @@ export class SparkplugSession {
   private readonly aliasOwners = new Map<number, string>();
   private nextAlias = 1;
   private rejected = 0;
+  private dropped = 0;
 
   constructor(options: SparkplugSessionOptions) {
     for (const [what, id] of [['groupId', options.groupId], ['edgeNodeId', options.edgeNodeId]] as const) {
@@ -165,8 +176,21 @@ export class SparkplugSession {
     return this.rejected;
   }
 
+  /** Forwarded readings that could not be published: their device was offline (see `forwardedData`). */
+  get droppedReadings(): number {
+    return this.dropped;
+  }
+
   get connected(): boolean {
     return this.sessionBdSeq !== null;
+  }
+
+  hasDevice(name: string): boolean {
+    return this.devices.has(name);
+  }
+
+  hasMetric(device: string, metric: string): boolean {
+    return this.devices.get(device)?.byName.has(metric) ?? false;
   }
 
   /** The NDEATH to register as the MQTT will of the next CONNECT: QoS 1, not retained [tck-id-payloads-ndeath-will-message-qos, -retain]. */
@@ -205,13 +229,29 @@ export class SparkplugSession {
    * device will report [tck-id-operational-behavior-data-publish-dbirth].
    */
   defineDevice(name: string, metrics: readonly SparkplugMetricDefinition[]): SparkplugMessage[] {
-    const why = invalidSparkplugId(name);
-    if (why) throw new RangeError(`Sparkplug device ID '${name}' ${why}`);
-    const old = this.devices.get(name);
-    const set = this.metricSet(name, metrics, old ?? null);
-    const device: DeviceState = { name, ...set, online: old?.online ?? false, born: old?.born ?? false };
-    this.devices.set(name, device);
+    const device = this.setDefinitions(name, metrics);
     return device.born && this.connected ? [this.dbirth(device)] : [];
+  }
+
+  /**
+   * Sets the node's devices and their metrics as a whole, after a config change: a device no
+   * longer listed is removed (DDEATH if it was born), a new one is defined (born once it is
+   * online), and when the metrics of a device already born changed, the whole birth sequence is
+   * published again (NBIRTH and every DBIRTH, as for a rebirth request: same bdSeq, seq from 0),
+   * the one change of metrics every host application accepts. Devices whose definitions are
+   * unchanged are left alone; nothing changed, nothing is returned.
+   */
+  define(devices: ReadonlyMap<string, readonly SparkplugMetricDefinition[]>): SparkplugMessage[] {
+    const out: SparkplugMessage[] = [];
+    for (const name of [...this.devices.keys()]) if (!devices.has(name)) out.push(...this.removeDevice(name));
+    let reborn = false;
+    for (const [name, metrics] of devices) {
+      const old = this.devices.get(name);
+      if (old && sameDefinitions(old.list, metrics)) continue;
+      reborn ||= old?.born === true;
+      this.setDefinitions(name, metrics);
+    }
+    return reborn ? [...out, ...this.rebirth()] : out;
   }
 
   /** Forgets a device: a DDEATH if it was born. Its aliases stay reserved for it. */
@@ -237,11 +277,26 @@ export class SparkplugSession {
     const out = device.born && this.connected ? [this.ddeath(device)] : [];
     device.online = false;
     device.born = false;
+    device.offlineAt = this.now();
     for (const m of device.list) {
       m.current = null;
       m.timestamp = undefined;
+      m.hostTimestamp = undefined;
     }
     return out;
+  }
+
+  /**
+   * Readings that are news, kept as the current values without publishing anything yet: the
+   * sink calls it for every read it is handed, before the read waits in its buffer, so a birth
+   * (after a reconnect, or a rebirth while a backlog drains) carries the latest values. A
+   * reading never replaces a newer one. Readings mean the device answers (as with `data`).
+   */
+  observe(name: string, samples: readonly MetricSample[]): void {
+    const device = this.device(name);
+    const resolved = this.resolve(device, samples, `device '${name}'`);
+    this.apply(resolved);
+    if (resolved.length > 0) device.online = true;
   }
 
   /**
@@ -261,8 +316,58 @@ export class SparkplugSession {
     if (!this.connected) return [];
     if (!device.born) return [this.dbirth(device)];
     const now = this.now();
-    const metrics = resolved.map(([m, s]) => this.dataMetric(m, s));
+    const metrics = resolved.map(([m, s]) => {
+      m.hostTimestamp = Math.max(m.hostTimestamp ?? s.timestamp, s.timestamp);
+      return this.dataMetric(m, s);
+    });
     return [this.message(deviceTopic(this.groupId, 'DDATA', this.edgeNodeId, device.name), this.encode(now, metrics, true))];
+  }
+
+  /**
+   * Readings handed over by the sink's store-and-forward pipeline when it sends them: at once,
+   * or after waiting in its buffer (the connection was down, or a backlog was still draining).
+   * seq, bdSeq and aliases belong to one MQTT session, so readings are encoded only now, by
+   * this session, and what they are to the host is decided now too:
+   *
+   * - newer than the value the host holds as current for the metric (the one the birth carried,
+   *   or a later DDATA's): news, published and kept as `data` does;
+   * - older, or read before the device last went offline: history, published with
+   *   `is_historical` set (sparkplug_b.proto: historical data "should not update [the] real
+   *   time tag"), and the current values stay as they are;
+   * - of the very time of the value the host holds: that reading itself (a birth carried it, or
+   *   it is sent again), left out.
+   *
+   * One DDATA carries them, in time order, with aliases only. A device that is online but has no
+   * DBIRTH in this session gets it first. A device that is offline cannot carry data (a DDATA
+   * must follow its device's DBIRTH, [tck-id-payloads-dbirth-order]): its readings are dropped
+   * and counted in `droppedReadings`. Nothing is returned, and nothing changes, while
+   * disconnected.
+   */
+  forwardedData(name: string, samples: readonly MetricSample[]): SparkplugMessage[] {
+    const device = this.device(name);
+    const resolved = this.resolve(device, samples, `device '${name}'`);
+    if (resolved.length === 0 || !this.connected) return [];
+    if (!device.online) {
+      this.dropped += resolved.length;
+      return [];
+    }
+    const out = device.born ? [] : [this.dbirth(device)];
+    const metrics: UMetric[] = [];
+    for (const [m, s] of resolved) {
+      const held = m.hostTimestamp;
+      if (held !== undefined && s.timestamp === held) continue;
+      // Read before the device last went offline: stale, even if the host holds nothing newer.
+      const stale = device.offlineAt !== undefined && s.timestamp <= device.offlineAt;
+      if (stale || (held !== undefined && s.timestamp < held)) {
+        metrics.push({ ...this.dataMetric(m, s), isHistorical: true });
+        continue;
+      }
+      this.apply([[m, s]]);
+      m.hostTimestamp = s.timestamp;
+      metrics.push(this.dataMetric(m, s));
+    }
+    if (metrics.length > 0) out.push(this.message(deviceTopic(this.groupId, 'DDATA', this.edgeNodeId, device.name), this.encode(this.now(), metrics, true)));
+    return out;
   }
 
   /** New readings of node metrics: an NDATA (aliases only), or nothing while disconnected. */
@@ -387,6 +492,7 @@ export class SparkplugSession {
   private dbirth(device: DeviceState): SparkplugMessage {
     const now = this.now();
     device.born = true;
+    for (const m of device.list) m.hostTimestamp = m.timestamp;
     const metrics = device.list.map((m) => this.birthMetric(m, now));
     return this.message(deviceTopic(this.groupId, 'DBIRTH', this.edgeNodeId, device.name), this.encode(now, metrics, true));
   }
@@ -432,6 +538,17 @@ export class SparkplugSession {
     return { topic, payload, qos: 0, retain: false };
   }
 
+  /** Defines or redefines a device without publishing anything. */
+  private setDefinitions(name: string, metrics: readonly SparkplugMetricDefinition[]): DeviceState {
+    const why = invalidSparkplugId(name);
+    if (why) throw new RangeError(`Sparkplug device ID '${name}' ${why}`);
+    const old = this.devices.get(name);
+    const set = this.metricSet(name, metrics, old ?? null);
+    const device: DeviceState = { name, ...set, online: old?.online ?? false, born: old?.born ?? false, offlineAt: old?.offlineAt };
+    this.devices.set(name, device);
+    return device;
+  }
+
   private device(name: string): DeviceState {
     const device = this.devices.get(name);
     if (!device) throw new RangeError(`Sparkplug device '${name}' is not defined`);
@@ -445,7 +562,7 @@ export class SparkplugSession {
       if (set.byName.has(def.name)) throw new RangeError(`metric '${def.name}' is defined twice for ${owner === null ? 'the edge node' : `device '${owner}'`}`);
       const previous = old?.byName.get(def.name);
       const keep = previous !== undefined && previous.def.type === def.type;
-      const m: MetricState = { def: { ...def }, alias: this.aliasFor(owner, def.name), current: keep ? previous.current : null, timestamp: keep ? previous.timestamp : undefined };
+      const m: MetricState = { def: { ...def }, alias: this.aliasFor(owner, def.name), current: keep ? previous.current : null, timestamp: keep ? previous.timestamp : undefined, hostTimestamp: undefined };
       set.list.push(m);
       set.byName.set(def.name, m);
       set.byAlias.set(m.alias, m);
@@ -476,12 +593,18 @@ export class SparkplugSession {
     return resolved.sort((a, b) => a[1].timestamp - b[1].timestamp);
   }
 
+  /** Keeps each reading as its metric's current value, unless the metric already holds a newer one. */
   private apply(resolved: Array<[MetricState, MetricSample]>): void {
     for (const [m, s] of resolved) {
+      if (m.timestamp !== undefined && s.timestamp < m.timestamp) continue;
       m.current = 'error' in s ? { error: s.error } : { value: s.value };
       m.timestamp = s.timestamp;
     }
   }
+}
+
+function sameDefinitions(list: readonly MetricState[], metrics: readonly SparkplugMetricDefinition[]): boolean {
+  return list.length === metrics.length && list.every((m, i) => m.def.name === metrics[i]!.name && m.def.type === metrics[i]!.type && m.def.writable === metrics[i]!.writable);
 }
 
 function refused(error: string): CommandOutcome {
