@@ -122,6 +122,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       buffers: new BufferPool(path.join(options.stateDir, 'buffers')),
       // Writes from the cloud take the write command's path (checks, unscaling, encoding).
       writes: (request) => (commands.handler ? commands.handler.writeFromSink(request) : Promise.resolve({ ok: false, error: { code: ErrorCode.INTERNAL, message: 'the agent is starting' } })),
+      status: () => {
+        const s = reconciler!.state();
+        return {
+          agentId,
+          agentVersion: AGENT_VERSION,
+          startedAt,
+          appliedRevision: s.appliedRevision,
+          configStatus: s.status,
+          configError: s.error?.message ?? null,
+          devices: Object.fromEntries(engine!.deviceStates().map((d) => [d.name, { link: d.link, error: d.error ?? null }])),
+          sinks: Object.fromEntries(engine!.runningSinks().map((sink) => {
+            const st = sink.stats();
+            return [sink.name, { link: st.link, bufferDepth: st.bufferDepth, dropped: st.dropped }];
+          })),
+        };
+      },
     },
     driverContext,
     log,

@@ -4,116 +4,28 @@
  * certificate (CN = thing name as user name), an ACL for it, and a plain mqtt.js client as the
  * cloud side that sees what the thing publishes and sends it write requests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { CertificateAuthority } from '../../../control-plane/src/pki/certificate-authority.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsIotSinkSettingsSchema, type AwsIotSinkSettings, type LinkState } from '@edgefleet/protocol';
-import { CertificateAuthority } from '../../../control-plane/src/pki/certificate-authority.js';
 import { createLogger } from '../../../agent/src/log.js';
 import { AwsIotTransport, awsTopic } from '../../../agent/src/sinks/aws-iot/aws-iot-transport.js';
 import type { WriteRequest, WriteOutcome } from '../../../agent/src/sinks/transport/transport.js';
-import { MOSQUITTO_BIN } from '../support/mosquitto.js';
-import { canConnect, freePort } from '../support/ports.js';
+import { freePort } from '../support/ports.js';
 import { eventually } from '../support/eventually.js';
+import { startAwsIotPeer, THING, type AwsIotPeer, type CloudReceived } from '../peers/aws-iot-core/aws-iot-peer.js';
 
-const THING = 'edgefleet-thing-1';
-const OBSERVER = 'cloud-observer';
 const AGENT = 'agent-7';
 const SINK = 'aws';
 
-/**
- * The thing may use its topics, as an AWS IoT policy would allow them; `#` does not match `$`
- * topics (MQTT-4.7.2-1), so `$aws/#` is named. Anything else is denied (a refused PUBACK).
- */
-const ACL = `user ${THING}
-topic readwrite edgefleet/#
-topic readwrite $aws/#
-
-user ${OBSERVER}
-topic readwrite #
-topic readwrite $aws/#
-`;
-
-function brokerConfig(dir: string, port: number): string {
-  return `per_listener_settings false
-persistence false
-set_tcp_nodelay true
-allow_anonymous false
-acl_file ${path.join(dir, 'acl')}
-log_dest stderr
-log_type error
-log_type warning
-log_type notice
-log_type information
-
-listener ${port} 127.0.0.1
-protocol mqtt
-cafile ${path.join(dir, 'ca.pem')}
-certfile ${path.join(dir, 'server.pem')}
-keyfile ${path.join(dir, 'server.key')}
-tls_version tlsv1.2
-require_certificate true
-use_identity_as_username true
-`;
-}
-
-/** One Mosquitto process on a fixed port, so it can be stopped and started again on that port. */
-class Broker {
-  private child: ChildProcess | undefined;
-  private lines: string[] = [];
-  constructor(
-    private readonly dir: string,
-    readonly port: number,
-  ) {}
-
-  output(): string {
-    return this.lines.join('');
-  }
-
-  async start(): Promise<void> {
-    const proc = spawn(MOSQUITTO_BIN, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout.setEncoding('utf8').on('data', (s: string) => this.lines.push(s));
-    proc.stderr.setEncoding('utf8').on('data', (s: string) => this.lines.push(s));
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    proc.once('error', (err) => this.lines.push(`spawn failed: ${err.message}\n`));
-    const deadline = Date.now() + 10_000;
-    while (!exited && Date.now() < deadline && !(await canConnect(this.port))) await new Promise((r) => setTimeout(r, 50));
-    if (exited || !(await canConnect(this.port))) {
-      proc.kill('SIGKILL');
-      throw new Error(`Mosquitto did not start on port ${this.port}; its output:\n${this.output()}`);
-    }
-    this.child = proc;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exit;
-    clearTimeout(timer);
-  }
-}
-
-interface Received {
-  topic: string;
-  payload: Buffer;
-  qos: number;
-}
+type Received = CloudReceived;
 
 describe('AWS IoT transport (aws-iot-device-sdk-v2, MQTT 5) on Mosquitto with mutual TLS', { timeout: 60_000 }, () => {
-  let dir: string;
-  let broker: Broker;
-  let ca: CertificateAuthority;
-  let thing: { certPem: string; keyPem: string };
+  let broker: AwsIotPeer;
+  let ca: AwsIotPeer['ca'];
+  let thing: AwsIotPeer['thing'];
   let observer: MqttClient;
-  const received: Received[] = [];
+  let received: Received[] = [];
   const transports: AwsIotTransport[] = [];
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
 
@@ -140,41 +52,12 @@ describe('AWS IoT transport (aws-iot-device-sdk-v2, MQTT 5) on Mosquitto with mu
     eventually(async () => t.link() === 'connected', `${what} (link ${t.link()}, last error ${t.lastError() ?? 'none'}); broker output:\n${broker.output()}`, 20_000, 50);
   const arrival = (topic: string, match: (r: Received) => boolean = () => true) =>
     eventually(async () => received.find((r) => r.topic === topic && match(r)), `a message on '${topic}'`, 10_000, 20);
-  const subscribe = (filter: string) =>
-    new Promise<void>((resolve, reject) => observer.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
-  const publishAsCloud = (topic: string, payload: string) =>
-    new Promise<void>((resolve, reject) => observer.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+  const subscribe = (filter: string) => broker.subscribe(filter);
+  const publishAsCloud = (topic: string, payload: string) => broker.publishAsCloud(topic, payload);
 
   beforeAll(async () => {
-    try {
-      await access(MOSQUITTO_BIN);
-    } catch {
-      throw new Error(`Mosquitto is not installed (${MOSQUITTO_BIN} is missing): apt-get install -y mosquitto`);
-    }
-    ca = (await CertificateAuthority.create('AWS IoT test CA', 1)).ca;
-    const server = await ca.issueServerCertificate('aws-iot-endpoint', ['localhost', '127.0.0.1'], 1);
-    thing = await ca.issueClientCertificate(THING, 1);
-    const cloud = await ca.issueClientCertificate(OBSERVER, 1);
-
-    dir = await mkdtemp(path.join(os.tmpdir(), 'edgefleet-aws-iot-'));
-    // Started as root, Mosquitto drops to the `mosquitto` user, which must read its files.
-    await chmod(dir, 0o755);
-    const port = await freePort();
-    const files: Record<string, string> = { 'ca.pem': ca.certPem, 'server.pem': server.certPem, 'server.key': server.keyPem, acl: ACL, 'mosquitto.conf': brokerConfig(dir, port) };
-    for (const [name, text] of Object.entries(files)) {
-      await writeFile(path.join(dir, name), text);
-      await chmod(path.join(dir, name), 0o644);
-    }
-    broker = new Broker(dir, port);
-    await broker.start();
-
-    observer = mqtt.connect(`mqtts://localhost:${port}`, { clientId: OBSERVER, protocolVersion: 5, reconnectPeriod: 200, connectTimeout: 5_000, ca: [ca.certPem], key: cloud.keyPem, cert: cloud.certPem });
-    observer.on('message', (topic, payload, packet) => received.push({ topic, payload: Buffer.from(payload), qos: packet.qos }));
-    observer.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      observer.once('connect', () => resolve());
-      observer.once('error', reject);
-    });
+    broker = await startAwsIotPeer();
+    ({ ca, thing, observer, received } = broker);
     await subscribe('edgefleet/#');
     await subscribe('$aws/rules/#');
   });
@@ -186,9 +69,7 @@ describe('AWS IoT transport (aws-iot-device-sdk-v2, MQTT 5) on Mosquitto with mu
 
   afterAll(async () => {
     await Promise.allSettled(transports.map((t) => t.stop()));
-    observer?.end(true);
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   });
 
   it('connects with the thing certificate and reports the link through its listener', async () => {

@@ -11,6 +11,7 @@ import { AzureIotTransport } from '../../../agent/src/sinks/azure-iot/azure-iot-
 import { createAzureIotSink } from '../../../agent/src/sinks/azure-iot/azure-iot-sink.js';
 import { sampleOf, sinkContext } from '../../../agent/src/test-support/fixtures.js';
 import type { WriteHandler, WriteRequest } from '../../../agent/src/sinks/transport/transport.js';
+import type { AgentStatusReport } from '../../../agent/src/sinks/sink.js';
 import { createTestCa, issueDeviceCertificate, startIotHubPeer, type IotHubPeer } from '../peers/azure-iot-hub/index.js';
 
 const log = createLogger('silent');
@@ -313,6 +314,40 @@ describe('Azure IoT sink: the shared pipeline over the transport', () => {
       expect(event.contentType).toBe('application/json');
       // The hub has it before the device has the hub's acknowledgement.
       await expect.poll(() => sink.stats(), { timeout: 5_000 }).toMatchObject({ kind: 'azure-iot', published: 1, bufferDepth: 0 });
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('reports the agent status in the twin on connect and again when it changed, removing what left', async () => {
+    const { deviceId, auth } = sasDevice(peer, 'status');
+    const config = SinkSchema.parse({ name: 'azure', kind: 'azure-iot', settings: { auth, ca: peer.caPem }, subscriptions: [] });
+    if (config.kind !== 'azure-iot') throw new Error('fixture');
+    const status: AgentStatusReport = {
+      agentId: 'agent-1',
+      agentVersion: '0.1.0',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      appliedRevision: 3,
+      configStatus: 'applied',
+      configError: null,
+      devices: { press: { link: 'connected', error: null }, oven: { link: 'disconnected', error: 'connect ECONNREFUSED 10.0.0.9:502' } },
+      sinks: { azure: { link: 'connected', bufferDepth: 0, dropped: 0 } },
+    };
+    const sink = createAzureIotSink(config, { ...sinkContext(), status: () => status }, { statusIntervalMs: 100 });
+    try {
+      await sink.start();
+      // IoT Hub keeps no nulls in a twin: a null in a patch removes the property (RFC 7386).
+      const asTwin = (value: unknown): unknown =>
+        value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, asTwin(v)])) : value;
+      const first = await peer.waitForReported(deviceId, (r) => r.edgefleet !== undefined, 10_000);
+      expect(first.edgefleet).toEqual(asTwin(status));
+      // The oven is taken out of the config and a new revision applied.
+      const { oven: _gone, ...rest } = status.devices;
+      status.devices = rest;
+      status.appliedRevision = 4;
+      const second = await peer.waitForReported(deviceId, (r) => (r.edgefleet as AgentStatusReport | undefined)?.appliedRevision === 4, 10_000);
+      expect(second.edgefleet).toEqual(asTwin(status));
+      expect(Object.keys((second.edgefleet as AgentStatusReport).devices)).toEqual(['press']);
     } finally {
       await sink.stop();
     }

@@ -1,6 +1,6 @@
 import type { Sink as SinkConfig } from '@edgefleet/protocol';
 import { formatPayload } from '../format/payload.js';
-import { renderTopic } from '../format/topic-template.js';
+import { cachedTopics, renderTopic } from '../format/topic-template.js';
 import { PipelineSink } from '../pipeline/pipeline-sink.js';
 import type { Sink, SinkContext } from '../sink.js';
 import { AwsIotTransport, awsTopic } from './aws-iot-transport.js';
@@ -20,7 +20,7 @@ export function createAwsIotSink(config: AwsSinkConfig, context: SinkContext): S
     config,
     context,
     transport,
-    topicOf: (s) => awsTopic(settings, renderTopic(settings.topic, { ...vars, device: s.device, group: s.group.name })),
+    topicOf: cachedTopics((device, group) => awsTopic(settings, renderTopic(settings.topic, { ...vars, device, group }))),
     payloadOf: (s) => formatPayload(settings.format, settings.template, s, vars),
   });
 }

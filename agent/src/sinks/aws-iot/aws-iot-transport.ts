@@ -145,7 +145,7 @@ export class AwsIotTransport implements SinkTransport {
     const qos = this.settings.qos === 1 ? sdk.mqtt5.QoS.AtLeastOnce : sdk.mqtt5.QoS.AtMostOnce;
     let result: mqtt5.PublishCompletionResult;
     try {
-      result = await client.publish({ topicName: message.topic, payload: message.payload, qos });
+      result = await client.publish({ topicName: message.topic, payload: message.payload, qos, ...(message.seq !== undefined ? { userProperties: [{ name: 'seq', value: String(message.seq) }] } : {}) });
     } catch (err) {
       const why = `publish to '${message.topic}' failed: ${this.clean(errorMessage(err))}`;
       this.status.error = why;

@@ -279,13 +279,14 @@ export class AzureIotTransport implements SinkTransport {
    * Patches the device twin's reported properties with the agent's status. Reported properties are
    * merged as a JSON merge patch by IoT Hub, so `null` removes a property
    * (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-device-twins#back-end-operations).
-   * Never throws: a status report that cannot be made now is logged and made again by the next call.
+   * Never throws: a status report that cannot be made now is logged and made again by the next
+   * call. Resolves with whether IoT Hub took it.
    */
-  async reportStatus(status: Record<string, unknown>): Promise<void> {
+  async reportStatus(status: Record<string, unknown>): Promise<boolean> {
     const conn = this.connection;
     if (!conn || conn.closed) {
       this.log.debug('not connected to IoT Hub: status not reported');
-      return;
+      return false;
     }
     try {
       conn.twin ??= conn.client.getTwin();
@@ -297,10 +298,12 @@ export class AzureIotTransport implements SinkTransport {
         TWIN_TIMEOUT_MS,
         'updating reported properties',
       );
+      return true;
     } catch (err) {
       // Fetched again next time: a get that failed or hangs must not stay cached.
       conn.twin = undefined;
       this.log.warn({ err: redactSecrets(innerMessage(err), this.identity.secrets) }, 'reporting the agent status to the device twin failed');
+      return false;
     }
   }
 

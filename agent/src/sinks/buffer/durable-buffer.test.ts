@@ -78,6 +78,17 @@ describe('DurableBuffer', () => {
     expect(seqs(b.next(10))).toEqual([3]);
   });
 
+  it('committed() makes appends visible without waiting for the interval fsync', async () => {
+    const b = await openBuffer({ durability: 'interval', syncIntervalMs: 3_000 });
+    b.append('t', 'a');
+    b.append('t', 'b');
+    const t = performance.now();
+    await b.committed();
+    // flushed() would wait for the first fsync, 3 s after the open.
+    expect(performance.now() - t).toBeLessThan(2_000);
+    expect(seqs(b.next(10))).toEqual([1, 2]);
+  });
+
   it('stops next() at maxBytes but always returns at least one message', async () => {
     const b = await openBuffer();
     for (let i = 0; i < 4; i++) b.append('tt', Buffer.alloc(98)); // 100 bytes each

@@ -75,6 +75,10 @@ const IN_FLIGHT_MAX_BYTES = 4 * MiB;
 const STAGED_MAX_BYTES = 16 * MiB;
 const CLOSE_TIMEOUT_MS = 5_000;
 
+function commitFailedError(): AgentError {
+  return new AgentError('INTERNAL', 'a buffer commit failed (disk full or I/O error); its messages are lost and counted as dropped');
+}
+
 /**
  * Address space reserved for the store: B-tree pages, the index and pages freed by recent
  * transactions (reused once no reader holds them) need room beyond `maxBytes`. lmdb-js grows the
@@ -186,15 +190,19 @@ export class DurableBuffer {
   }
 
   /**
-   * Queues the message for the next commit and returns its seq at once. A full buffer applies
+   * Queues the message for the next commit and returns its seq at once: `wanted` when it is
+   * above every seq handed out so far, else the next one. A full buffer applies
    * the overflow policy; a message larger than `maxBytes` is dropped. Both are counted, never
    * thrown. (lmdb-js briefly stalls the caller only when hundreds of thousands of writes are
    * waiting for the disk.)
    */
-  append(topic: string, payload: Buffer | string): number {
+  append(topic: string, payload: Buffer | string, wanted?: number): number {
     this.assertOpen();
     const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-    const seq = this.nextSeq++;
+    // A seq the caller already gave the message (it may have been sent once under it) is kept
+    // when it is still ahead of every seq handed out; otherwise the message gets the next one.
+    const seq = wanted !== undefined && Number.isSafeInteger(wanted) && wanted >= this.nextSeq ? wanted : this.nextSeq;
+    this.nextSeq = seq + 1;
     this.appended++;
     const size = Buffer.byteLength(topic, 'utf8') + body.length;
     if (size > this.capacity || (this.overflow === 'drop-newest' && this.bytes + size > this.capacity)) {
@@ -230,14 +238,9 @@ export class DurableBuffer {
    * cannot be told they are safe.
    */
   async flushed(): Promise<void> {
-    const target = this.nextSeq - 1;
     // After a failed last transaction lmdb-js never settles its flush promise: nothing to wait for.
     const failuresBefore = this.tracker?.failed ? this.failures - 1 : this.failures;
-    while (!this.closed && (this.staged[0]?.entry.seq ?? Infinity) <= target) {
-      if (this.pending.length === 0) this.pump();
-      // A failure is accounted for in commitFailed and reported below.
-      await Promise.resolve(this.store.committed).catch(() => undefined);
-    }
+    await this.handOver(this.nextSeq - 1);
     let syncError: unknown;
     if (this.failures === failuresBefore) {
       let fail: ((error: unknown) => void) | undefined;
@@ -253,17 +256,30 @@ export class DurableBuffer {
         if (fail) this.onFailure.delete(fail);
       }
     }
-    if (this.failures !== failuresBefore) {
-      throw new AgentError('INTERNAL', 'a buffer commit failed (disk full or I/O error); its messages are lost and counted as dropped');
-    }
+    if (this.failures !== failuresBefore) throw commitFailedError();
     if (syncError !== undefined) throw new AgentError('INTERNAL', `the buffer could not fsync: ${errorMessage(syncError)}`);
+  }
+
+  /**
+   * Resolves once everything appended so far is committed: visible to `next()` and safe from a
+   * crash of the agent process, but on disk only as far as the policy has fsynced (with `batch`
+   * the fsync follows shortly; with `interval` up to `syncIntervalMs` later). What the drain
+   * waits for: sending a message needs it readable, not on disk. Rejects if a commit failed
+   * meanwhile (those messages are counted as dropped).
+   */
+  async committed(): Promise<void> {
+    const failuresBefore = this.tracker?.failed ? this.failures - 1 : this.failures;
+    await this.handOver(this.nextSeq - 1);
+    // A failure is accounted for in commitFailed and reported below.
+    await Promise.resolve(this.store.committed).catch(() => undefined);
+    if (this.failures !== failuresBefore) throw commitFailedError();
   }
 
   /**
    * Up to `max` messages from the head, oldest first, after the last one handed out. With
    * `maxBytes`, stops before the message that would pass it, but always returns at least one so
    * a large message cannot stall the drain. Only committed messages are visible: an append shows
-   * up here within its commit (at the latest once `flushed()` resolved).
+   * up here within its commit (at the latest once `committed()` resolved).
    */
   next(max: number, maxBytes?: number): BufferedMessage[] {
     this.assertOpen();
@@ -303,6 +319,11 @@ export class DurableBuffer {
   /** Hands out again from the oldest unacked message: after a lost connection, in-flight messages are resent. */
   rewind(): void {
     this.cursor = this.floor;
+  }
+
+  /** The highest seq handed out so far (0 for a new buffer); never handed out again. */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
   }
 
   /** Messages stored and not yet acked or dropped (what `stats().depth` says, without reading the store for the oldest). */
@@ -414,6 +435,15 @@ export class DurableBuffer {
     this.inFlightBytes += record.length;
   }
 
+  /** Hands every staged record up to `target` to the store, waiting for commits to make room. */
+  private async handOver(target: number): Promise<void> {
+    while (!this.closed && (this.staged[0]?.entry.seq ?? Infinity) <= target) {
+      if (this.pending.length === 0) this.pump();
+      // A failure is accounted for in commitFailed and reported by the caller.
+      await Promise.resolve(this.store.committed).catch(() => undefined);
+    }
+  }
+
   /** Hands staged records to the store, in order, up to the in-flight bound; one call is one transaction. */
   private pump(): void {
     while (this.inFlightBytes < IN_FLIGHT_MAX_BYTES) {
@@ -452,7 +482,7 @@ export class DurableBuffer {
     const tracker: CommitTracker = { promise, upTo, failed: false };
     this.tracker = tracker;
     promise.then(
-      () => this.committed(tracker.upTo),
+      () => this.onCommitted(tracker.upTo),
       (err: unknown) => {
         tracker.failed = true;
         this.commitFailed(err, tracker.upTo);
@@ -460,7 +490,7 @@ export class DurableBuffer {
     );
   }
 
-  private committed(upTo: number): void {
+  private onCommitted(upTo: number): void {
     this.policy.noteCommit();
     this.settlePending(upTo);
     if (!this.closed) this.pump();

@@ -1,6 +1,6 @@
 import type { Sink as SinkConfig } from '@edgefleet/protocol';
 import { formatPayload } from '../format/payload.js';
-import { renderTopic } from '../format/topic-template.js';
+import { cachedTopics, renderTopic } from '../format/topic-template.js';
 import { PipelineSink } from '../pipeline/pipeline-sink.js';
 import type { Sink, SinkContext } from '../sink.js';
 import { BrokerTransport } from './broker-transport.js';
@@ -33,7 +33,7 @@ export function createMqttSink(config: MqttSinkConfig, context: SinkContext): Si
     config,
     context,
     transport,
-    topicOf: (s) => renderTopic(settings.topic, { ...vars, device: s.device, group: s.group.name }),
+    topicOf: cachedTopics((device, group) => renderTopic(settings.topic, { ...vars, device, group })),
     payloadOf: (s) => formatPayload(settings.format, settings.template, s, vars),
   });
 }

@@ -32,9 +32,12 @@ export interface OutboundMessage {
   topic: string;
   payload: Buffer;
   /**
-   * Set on a message drained from the durable buffer: its sequence number, strictly increasing
-   * per sink and never reused, so a message sent again after a crash can be told apart (Azure
-   * uses it as the message id). A message sent straight, never buffered, has none.
+   * The message's sequence number, given by the pipeline when the message is submitted and kept
+   * with it in the durable buffer: strictly increasing per sink and never reused, so a message
+   * sent again (its first send reached the peer but the acknowledgement did not come back, or
+   * the agent died before it) carries the same seq and a consumer can drop the duplicate. MQTT 5
+   * and AWS IoT Core carry it as the user property `seq`, Azure IoT Hub as the message id;
+   * MQTT 3.1.1 has nowhere to put it.
    */
   seq?: number;
 }
