@@ -22,7 +22,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { round, writeResults } from './stats.js';
-import { fmt, machine, source } from './run-info.js';
+import { fmt, machine, runBenchmark, source } from './run-info.js';
 import { registerTempDir, removeTempDirs, stopAllChildren } from './southbound/children.js';
 import { printTable, type Row } from './southbound/report.js';
 import { startLocalBroker, type LocalBroker } from './northbound/broker.js';
@@ -239,22 +239,4 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`[bench:northbound] ${signal}: stopping the broker and workers`);
-    void stopAllChildren().finally(() => {
-      removeTempDirs();
-      process.exit(130);
-    });
-  });
-}
-
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAllChildren();
-    removeTempDirs();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:northbound', main);

@@ -20,11 +20,11 @@
  * BENCH_FLEET_WARMUP, BENCH_OPCUA_SECONDS, BENCH_OPCUA_WARMUP, BENCH_CPU_PROF=<dir> (profiles
  * of the agent and driver processes), BENCH_PIN=0 (no taskset), BENCH_MODBUS_SERVER=node.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { round, writeResults } from './stats.js';
+import { fmt, machine, runBenchmark, source } from './run-info.js';
 import { registerTempDir, removeTempDirs, stopAllChildren } from './southbound/children.js';
 import { runLimit, type LimitResult } from './southbound/limit.js';
 import { runFleet, type FleetResult } from './southbound/fleet.js';
@@ -160,15 +160,7 @@ async function main(): Promise<void> {
     at: started.toISOString(),
     durationSeconds: round((performance.now() - t0) / 1000, 1),
     source: source(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-      loadAverageBefore: loadBefore.map((x) => round(x, 2)),
-      loadAverageAfter: os.loadavg().map((x) => round(x, 2)),
-    },
+    machine: machine(loadBefore),
     goals,
     limit,
     fleet,
@@ -218,40 +210,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** Which code was measured: the commit, and uncommitted changes to what the agent runs. */
-function source(): { commit: string; uncommittedAgentFiles: string[] } {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const dirty = git('status', '--porcelain', '--', 'agent/src', 'protocol/src')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3));
-    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedAgentFiles: dirty };
-  } catch {
-    return { commit: 'unknown', uncommittedAgentFiles: [] };
-  }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en');
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`[bench:southbound] ${signal}: stopping the servers, broker and agent`);
-    void stopAllChildren().finally(() => {
-      removeTempDirs();
-      process.exit(130);
-    });
-  });
-}
-
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAllChildren();
-    removeTempDirs();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:southbound', main);
