@@ -120,6 +120,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       fleet: channel,
       log,
       buffers: new BufferPool(path.join(options.stateDir, 'buffers')),
+      stateDir: options.stateDir,
       // Writes from the cloud take the write command's path (checks, unscaling, encoding).
       writes: (request) => (commands.handler ? commands.handler.writeFromSink(request) : Promise.resolve({ ok: false, error: { code: ErrorCode.INTERNAL, message: 'the agent is starting' } })),
       status: () => {

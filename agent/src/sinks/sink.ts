@@ -52,6 +52,8 @@ export interface SinkContext {
   log: Logger;
   /** Sink buffers (under `<state dir>/buffers/`), shared by the sinks of one name across config changes. */
   buffers: BufferPool;
+  /** The agent's state dir, where a sink keeps small state across restarts (Sparkplug: its bdSeq). */
+  stateDir?: string;
   /** Carries out writes that arrive through a sink; absent, a sink refuses them. */
   writes?: WriteHandler;
   /** The agent's status as a sink reports it to its cloud (Azure IoT Hub: the twin's reported properties). */

@@ -62,7 +62,7 @@ export class FakeFleet implements FleetPublisher {
 
 /** What a sink needs from the agent, over a fake fleet connection and buffers in a temp dir. */
 export function sinkContext(fleet: FleetPublisher = new FakeFleet(), stateDir = mkdtempSync(path.join(os.tmpdir(), 'ef-sink-'))): SinkContext {
-  return { agentId: '00000000-0000-4000-8000-000000000001', fleet, log: silentLog, buffers: new BufferPool(path.join(stateDir, 'buffers')) };
+  return { agentId: '00000000-0000-4000-8000-000000000001', fleet, log: silentLog, buffers: new BufferPool(path.join(stateDir, 'buffers')), stateDir };
 }
 
 export class FailingSimulator extends CountingSimulator {

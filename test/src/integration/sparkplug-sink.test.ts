@@ -12,6 +12,8 @@
  * NBIRTH), seq 0 on each NBIRTH and +1 (255 wrapping to 0) on every other message of the node.
  */
 import os from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import tahu from 'sparkplug-payload/lib/sparkplugbpayload.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GroupSchema, SinkSchema, type AgentConfigInput, type Group } from '@edgefleet/protocol';
@@ -99,9 +101,9 @@ describe.each([
   });
 
   /** A sink for device `press` (group `fast`) reaching the broker through a relay, and a host watching. */
-  async function setup(options: { writes?: WriteHandler; writesSetting?: boolean } = {}) {
-    const node = `edge-${++nodes}`;
-    const host = await Host.connect(broker.url);
+  async function setup(options: { writes?: WriteHandler; writesSetting?: boolean; node?: string; stateDir?: string; host?: Host } = {}) {
+    const node = options.node ?? `edge-${++nodes}`;
+    const host = options.host ?? (await Host.connect(broker.url));
     hosts.push(host);
     const proxy = await startTcpProxy(broker.port);
     proxies.push(proxy);
@@ -112,7 +114,7 @@ describe.each([
       subscriptions: [{ device: 'press', group: 'fast' }],
     });
     if (sinkConfig.kind !== 'sparkplug-b') throw new Error('fixture');
-    const context = { ...sinkContext(new FakeFleet()), ...(options.writes ? { writes: options.writes } : {}) };
+    const context = { ...sinkContext(new FakeFleet(), options.stateDir), ...(options.writes ? { writes: options.writes } : {}) };
     const sink = new SparkplugSink(sinkConfig, context, { backoff: new Backoff(100, 400) });
     sinks.push(sink);
     // As the apply engine does: defined before it starts.
@@ -167,6 +169,24 @@ describe.each([
     await new Promise((r) => setTimeout(r, 300));
     expect(host.of(node, 'NDEATH')).toHaveLength(2);
     expectSparkplugRules(host.of(node));
+  });
+
+  it('goes on from the last will’s bdSeq after the agent restarts (kept in the state dir), not from 0', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ef-spb-state-'));
+    const first = await setup({ stateDir });
+    const bdSeq = bdSeqOf(first.host.of(first.node, 'NBIRTH')[0]!);
+    // A crash: the sink's process is gone without a DISCONNECT (the relay cut and the sink dropped).
+    first.proxy.refuse(true);
+    first.proxy.cut();
+    await first.host.waitFor(first.node, 'the will', (m) => m.some((x) => x.type === 'NDEATH'));
+    await first.sink.stop();
+    // The next run of the agent, same state dir and node.
+    await setup({ stateDir, node: first.node, host: first.host });
+    const births = await first.host.waitFor(first.node, 'the next run’s NBIRTH', (m) => m.filter((x) => x.type === 'NBIRTH').length === 2).then((m) => m.filter((x) => x.type === 'NBIRTH'));
+    expect(bdSeq).toBe(0n);
+    // The first run registered bdSeq and bdSeq + 1 (its retry while the relay refused); the new run goes on after the last.
+    expect(bdSeqOf(births[1]!)).toBeGreaterThan(bdSeq);
+    expect(readFileSync(path.join(stateDir, 'sparkplug', 'spb.json'), 'utf8')).toMatch(/"lastWillBdSeq":\d+/);
   });
 
   it('keeps what it cannot send during an outage and publishes it as history after the new births', async () => {

@@ -193,6 +193,11 @@ export class SparkplugSession {
     return this.devices.get(device)?.byName.has(metric) ?? false;
   }
 
+  /** The bdSeq of the last will handed out by `willMessage()`, null before the first. */
+  get willBdSeq(): number | null {
+    return this.registeredBdSeq;
+  }
+
   /** The NDEATH to register as the MQTT will of the next CONNECT: QoS 1, not retained [tck-id-payloads-ndeath-will-message-qos, -retain]. */
   willMessage(): SparkplugMessage {
     this.registeredBdSeq = this.pendingBdSeq;

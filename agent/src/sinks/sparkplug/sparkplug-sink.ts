@@ -1,9 +1,11 @@
+import path from 'node:path';
 import type { Group, LinkState, Sink as SinkConfig, SinkStats } from '@edgefleet/protocol';
 import type { GroupSample } from '../../runtime/group-sample.js';
 import type { Backoff } from '../../util/backoff.js';
 import { errorMessage } from '../../util/errors.js';
 import { PipelineSink } from '../pipeline/pipeline-sink.js';
 import type { Sink, SinkContext, SinkDevice } from '../sink.js';
+import { BdSeqStore } from './bdseq-store.js';
 import { deviceMetrics, metricName } from './metrics.js';
 import { encodeSampleRecord } from './sample-record.js';
 import { SparkplugSession, type MetricSample, type SparkplugMetricDefinition } from './session.js';
@@ -77,7 +79,9 @@ export class SparkplugSink implements Sink {
   ) {
     const { settings } = config;
     const log = context.log.child({ sink: config.name });
-    this.session = new SparkplugSession({ groupId: settings.groupId, edgeNodeId: settings.edgeNodeId ?? context.agentId });
+    // bdSeq goes on from the last run's (see bdseq-store.ts) where the agent has a state dir.
+    const bdSeqStore = context.stateDir ? new BdSeqStore(path.join(context.stateDir, 'sparkplug', `${encodeURIComponent(config.name)}.json`)) : undefined;
+    this.session = new SparkplugSession({ groupId: settings.groupId, edgeNodeId: settings.edgeNodeId ?? context.agentId, bdSeq: bdSeqStore?.next() ?? 0 });
     this.transport = new SparkplugTransport({
       session: this.session,
       broker: settings.broker,
@@ -85,6 +89,17 @@ export class SparkplugSink implements Sink {
       writes: settings.writes,
       log,
       ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(bdSeqStore
+        ? {
+            onWill: (bdSeq: number) => {
+              try {
+                bdSeqStore.save(bdSeq);
+              } catch (err) {
+                log.warn({ err: errorMessage(err) }, 'cannot keep the Sparkplug bdSeq in the state dir; the next run may start from 0');
+              }
+            },
+          }
+        : {}),
     });
     const { groupId } = this.session;
     const edgeNodeId = this.session.edgeNodeId;

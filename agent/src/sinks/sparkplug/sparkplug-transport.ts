@@ -17,6 +17,8 @@ export interface SparkplugTransportOptions {
   writes: boolean;
   log: Logger;
   backoff?: Backoff;
+  /** Called with the bdSeq of each will registered (before its CONNECT): the sink keeps it across restarts. */
+  onWill?: (bdSeq: number) => void;
 }
 
 /** How long a clean stop waits for the broker to acknowledge the NDEATH before it disconnects anyway. */
@@ -67,7 +69,12 @@ export class SparkplugTransport implements SinkTransport {
       retain: false,
       log,
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      will: () => session.willMessage(),
+      will: () => {
+        const will = session.willMessage();
+        const bdSeq = session.willBdSeq;
+        if (bdSeq !== null) options.onWill?.(bdSeq);
+        return will;
+      },
       onConnected: (publish) => {
         for (const m of session.onConnected()) publish(m);
       },
