@@ -60,6 +60,20 @@ export class ConfigService {
     return toRevisionView(r);
   }
 
+  /**
+   * A device sent to test or browse as the console got it from the API, with `********` at its
+   * secrets: the markers take the secrets of the device of that name in the agent's desired
+   * config (a marker with nothing stored there is a 400 naming the field). Without markers the
+   * device is returned as it is and nothing is read.
+   */
+  async withStoredSecrets<D>(agentId: string, device: D): Promise<D> {
+    const document = { devices: [device] };
+    if (!keepsStoredSecrets(document)) return device;
+    const desired = await this.revisions.desired(agentId);
+    const restored = restoreKeptSecrets(document, () => (desired ? this.secrets.openRevision(desired) : null)) as { devices: D[] };
+    return restored.devices[0]!;
+  }
+
   async get(agentId: string, revision: number): Promise<ConfigRevisionView> {
     return toRevisionView(await this.find(agentId, revision));
   }

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
+import { ConfigService } from '../configs/config.service.js';
 import { CommandService } from '../fleet-broker/command.service.js';
 import { timeoutMsQuery, timeoutMsSchema } from './command-timeouts.js';
 
@@ -31,14 +32,18 @@ const ValuesResponseSchema = z.object({ agentId: z.string(), groups: z.array(Gro
 /**
  * Live access to an agent over the control channel. Each route's body is exactly its command's
  * arguments, validated with the protocol's schema (400 naming each field); the agent checks them
- * again. Offline agent: 409 AGENT_OFFLINE at once; no answer in time: 504 AGENT_TIMEOUT; what the
+ * again. A device given in full (test-connection, browse) may carry `********` at a secret, as
+ * the API shows configs: it takes the secret of the saved device of that name. Offline agent: 409 AGENT_OFFLINE at once; no answer in time: 504 AGENT_TIMEOUT; what the
  * agent answers with is mapped like any other error (404 TAG_NOT_FOUND, 422 TAG_NOT_WRITABLE…).
  */
 @ApiTags('live')
 @ApiBearerAuth()
 @Controller('agents/:id')
 export class LiveController {
-  constructor(private readonly commands: CommandService) {}
+  constructor(
+    private readonly commands: CommandService,
+    private readonly configs: ConfigService,
+  ) {}
 
   @Get('values')
   @ApiOperation({ summary: 'The latest values the agent holds from its polls (nothing is read from the devices)' })
@@ -89,12 +94,13 @@ export class LiveController {
   @ApiQuery(timeoutMsQuery('browse'))
   @ApiBody({ schema: openApiSchema(BrowseArgsSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(BrowseResultSchema) })
-  browse(
+  async browse(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodValidationPipe(BrowseArgsSchema)) body: z.output<typeof BrowseArgsSchema>,
     @Query(new ZodValidationPipe(BrowseQuerySchema)) q: z.output<typeof BrowseQuerySchema>,
   ): Promise<CommandResult<'browse'>> {
-    return this.commands.send(id, 'browse', body, q.timeoutMs);
+    const device = typeof body.device === 'string' ? body.device : await this.configs.withStoredSecrets(id, body.device);
+    return this.commands.send(id, 'browse', { ...body, device }, q.timeoutMs);
   }
 
   @Post('devices/test-connection')
@@ -106,11 +112,11 @@ export class LiveController {
   @ApiQuery(timeoutMsQuery('test-connection'))
   @ApiBody({ schema: openApiSchema(TestConnectionArgsSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(TestConnectionResultSchema) })
-  testConnection(
+  async testConnection(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodValidationPipe(TestConnectionArgsSchema)) body: z.output<typeof TestConnectionArgsSchema>,
     @Query(new ZodValidationPipe(TestConnectionQuerySchema)) q: z.output<typeof TestConnectionQuerySchema>,
   ): Promise<CommandResult<'test-connection'>> {
-    return this.commands.send(id, 'test-connection', body, q.timeoutMs);
+    return this.commands.send(id, 'test-connection', { device: await this.configs.withStoredSecrets(id, body.device) }, q.timeoutMs);
   }
 }

@@ -133,6 +133,33 @@ describe('live command routes', () => {
     expect(requests[5]!.args).toMatchObject({ device: { name: 'press-1', enabled: true, settings: { host: '10.0.0.5', port: 502, addressBase: 1 } } });
   });
 
+  it('fills in the stored secret where a device sent to test or browse carries ******** (as the API shows it)', async () => {
+    const { agentId, received } = await fakeAgent('live-secrets', simAgent);
+    const base = `/api/v1/agents/${agentId}`;
+    const oven = { ...opcuaDevice, settings: { ...opcuaDevice.settings, userIdentity: { type: 'username', username: 'operator', password: 'oven-s3cret' } } };
+    const put = await api('PUT', `${base}/config`, { document: { devices: [oven] } });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    const shown = (await api<{ document: { devices: Array<typeof oven> } }>('GET', `${base}/config`)).body.document.devices[0]!;
+    expect(shown.settings.userIdentity.password).toBe('********');
+
+    // The console sends the device back as it got it: the agent gets the real password.
+    expect((await api('POST', `${base}/devices/test-connection`, { device: shown })).status).toBe(200);
+    expect((await api('POST', `${base}/browse`, { device: shown })).status).toBe(200);
+    // A new password typed in is used as it is.
+    const typed = { ...shown, settings: { ...shown.settings, userIdentity: { type: 'username', username: 'operator', password: 'typed-in' } } };
+    expect((await api('POST', `${base}/devices/test-connection`, { device: typed })).status).toBe(200);
+    const sent = received.map((r) => r.request).filter((r) => r.command === 'test-connection' || r.command === 'browse');
+    const passwordOf = (args: unknown): unknown => (args as { device: { settings: { userIdentity: { password?: unknown } } } }).device.settings.userIdentity.password;
+    expect(sent.map((r) => passwordOf(r.args))).toEqual(['oven-s3cret', 'oven-s3cret', 'typed-in']);
+
+    // A marker on a device the config does not have: 400 naming the field, nothing sent.
+    const before = received.length;
+    const unknown = await api<{ issues?: Array<{ path: string }> }>('POST', `${base}/devices/test-connection`, { device: { ...shown, name: 'kiln' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.issues?.[0]?.path).toBe('devices[0].settings.userIdentity.password');
+    expect(received.length).toBe(before);
+  });
+
   it('gives commands that open a connection longer by default, and takes a bounded ?timeoutMs', async () => {
     const { agentId, received } = await fakeAgent('live-2', simAgent);
     const base = `/api/v1/agents/${agentId}`;
