@@ -7,7 +7,13 @@ import swc from 'unplugin-swc';
  */
 export default defineConfig({
   plugins: [
+    // The console's React components: TSX with the automatic JSX runtime.
     swc.vite({
+      include: /\.tsx$/,
+      jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2023' },
+    }),
+    swc.vite({
+      exclude: [/\.tsx$/, /node_modules/],
       jsc: {
         parser: { syntax: 'typescript', decorators: true },
         transform: { legacyDecorator: true, decoratorMetadata: true },
@@ -16,7 +22,7 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ['{protocol,agent,control-plane,console,test}/src/**/*.test.ts'],
+    include: ['{protocol,agent,control-plane,console,test}/src/**/*.test.{ts,tsx}'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['test/src/support/global-setup.ts'],
     testTimeout: 30_000,

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -55,6 +57,7 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
       new DocumentBuilder().setTitle('EdgeFleet control plane').setVersion('v1').addBearerAuth().build(),
     );
     SwaggerModule.setup('api/docs', app, docs, { jsonDocumentUrl: 'api/docs-json' });
+    if (!existsSync(path.join(settings.consoleDir, 'index.html'))) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built here (npm run build); the API works without it');
     app.useStaticAssets(settings.consoleDir, { index: 'index.html' });
     await app.listen(settings.port, settings.host);
     const port = (app.getHttpServer().address() as AddressInfo).port;

@@ -30,7 +30,7 @@ export interface ControlPlaneOptions {
   publicBrokerUrl: string;
   /** This API's base URL for bootstrap files; default `http://localhost:{port}`. */
   publicUrl?: string;
-  /** Static files served at `/`; default `console/public` of the repository. */
+  /** Static files served at `/`; default the built console, `console/dist` of the repository. */
   consoleDir?: string;
   logger?: LogLevelOption;
   /** Where log lines (JSON) go; default stdout. */

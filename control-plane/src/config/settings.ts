@@ -4,8 +4,8 @@ import type { DestinationStream } from 'pino';
 import { z } from 'zod';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 
-/** The repository's console/public folder, relative to this file in src/ or dist/. */
-export const DEFAULT_CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../console/public');
+/** The built console (console/dist, made by `npm run build`), relative to this file in src/ or dist/. */
+export const DEFAULT_CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
 
 const OptionsSchema = z.object({
   port: z.number().int().min(0).max(65_535),
