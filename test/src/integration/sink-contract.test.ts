@@ -82,6 +82,28 @@ function neuronValues(payload: Buffer): Omit<Delivered, 'seq'> {
   return { device: body.node, group: body.group, values: body.values };
 }
 
+let writeIds = 0;
+
+/**
+ * A Neuron-shaped write (`{uuid, node, group, tag, value}`) sent with `publish` and asked again
+ * until `errorOf(uuid)` shows its answer (the sink subscribes the write topic only once
+ * connected); resolves with whether the answer says done (error 0).
+ */
+async function neuronWrite(publish: (request: string) => Promise<unknown>, errorOf: (uuid: string) => number | undefined, request: { device: string; group: string; tag: string; value: TagValue }): Promise<boolean> {
+  const uuid = `w${++writeIds}`;
+  const { device, group, tag, value } = request;
+  const error = await eventually(
+    async () => {
+      if (errorOf(uuid) === undefined) await publish(JSON.stringify({ uuid, node: device, group, tag, value }));
+      return errorOf(uuid);
+    },
+    'the write answered',
+    10_000,
+    300,
+  );
+  return error === 0;
+}
+
 async function mqttHarness(): Promise<SinkHarness> {
   const broker: UserBroker = await startUserMosquitto({ login: { username: 'plant', password: 's3cret' }, persistence: true });
   const delivered: Delivered[] = [];
@@ -97,7 +119,6 @@ async function mqttHarness(): Promise<SinkHarness> {
     delivered.push({ ...neuronValues(payload), seq: typeof seq === 'string' ? Number(seq) : undefined });
   });
   await consumer.subscribeAsync(['contract/data/#', 'contract/write/resp'], { qos: 1 });
-  let uuid = 0;
   return {
     carriesSeq: true,
     arrivalOrder: true,
@@ -110,20 +131,8 @@ async function mqttHarness(): Promise<SinkHarness> {
     delivered: () => delivered,
     stopPeer: () => broker.stop(),
     startPeer: () => broker.start(),
-    async requestWrite(device, group, tag, value) {
-      const id = `w${++uuid}`;
-      // The sink subscribes once connected: ask again until answered.
-      return eventually(
-        async () => {
-          if (!answers.has(id)) await consumer.publishAsync('contract/write/req', JSON.stringify({ uuid: id, node: device, group, tag, value }), { qos: 1 });
-          const error = answers.get(id);
-          return error === undefined ? undefined : { done: error === 0 };
-        },
-        'the write answered',
-        10_000,
-        300,
-      ).then((a) => a.done);
-    },
+    requestWrite: (device, group, tag, value) =>
+      neuronWrite((request) => consumer.publishAsync('contract/write/req', request, { qos: 1 }), (uuid) => answers.get(uuid), { device, group, tag, value }),
     async close() {
       await consumer.endAsync(true);
       await broker.close();
@@ -134,7 +143,6 @@ async function mqttHarness(): Promise<SinkHarness> {
 async function awsHarness(): Promise<SinkHarness> {
   const peer: AwsIotPeer = await startAwsIotPeer();
   await peer.subscribe('edgefleet/#');
-  let uuid = 0;
   const answer = (id: string) => {
     const m = peer.received.find((r) => r.topic === 'edgefleet/contract/write/resp' && (JSON.parse(r.payload.toString()) as { uuid: string }).uuid === id);
     return m ? (JSON.parse(m.payload.toString()) as { error: number }) : undefined;
@@ -170,19 +178,8 @@ async function awsHarness(): Promise<SinkHarness> {
       await peer.start();
       await eventually(async () => peer.observer.connected, 'the cloud side back', 10_000, 50);
     },
-    async requestWrite(device, group, tag, value) {
-      const id = `w${++uuid}`;
-      const a = await eventually(
-        async () => {
-          if (!answer(id)) await peer.publishAsCloud('edgefleet/contract/write/req', JSON.stringify({ uuid: id, node: device, group, tag, value }));
-          return answer(id);
-        },
-        'the write answered',
-        10_000,
-        300,
-      );
-      return a.error === 0;
-    },
+    requestWrite: (device, group, tag, value) =>
+      neuronWrite((request) => peer.publishAsCloud('edgefleet/contract/write/req', request), (uuid) => answer(uuid)?.error, { device, group, tag, value }),
     close: () => peer.close(),
   };
 }

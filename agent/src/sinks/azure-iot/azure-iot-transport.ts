@@ -240,8 +240,8 @@ export class AzureIotTransport implements SinkTransport {
    * becomes the application properties `device` and `group`, which IoT Hub message routing can
    * query (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-routing-query-syntax).
    * `contentType`/`contentEncoding` are the system properties routing needs to query the body.
-   * A buffered message's sequence number is its message id, so a message resent after a crash
-   * (sent, but its ack not yet recorded) can be recognized as a duplicate downstream.
+   * The message's seq is its message id, so a message sent again (its acknowledgement lost with
+   * the link, or not yet recorded at a crash) can be recognized as a duplicate downstream.
    */
   async send(message: OutboundMessage): Promise<void> {
     const conn = this.connection;
@@ -256,7 +256,6 @@ export class AzureIotTransport implements SinkTransport {
     const msg = new sdk.Message(message.payload);
     // The SDK types these as a few literal values, but IoT Hub takes any content type and encoding.
     Object.assign(msg, { contentType: this.settings.contentType, contentEncoding: this.settings.contentEncoding });
-    // Only a message drained from the buffer has a seq (one sent straight cannot be resent).
     if (message.seq !== undefined) msg.messageId = String(message.seq);
     // `device` and `group` describe the message itself, so a custom property cannot override them.
     for (const [name, value] of Object.entries(this.settings.properties)) {

@@ -145,7 +145,7 @@ export class BrokerTransport implements SinkTransport {
   }
 
   send(message: OutboundMessage): Promise<void> {
-    return this.publish({ topic: message.topic, payload: message.payload, qos: this.options.qos, retain: this.options.retain, ...(message.seq !== undefined ? { seq: message.seq } : {}) });
+    return this.publish({ topic: message.topic, payload: message.payload, qos: this.options.qos, retain: this.options.retain, seq: message.seq });
   }
 
   /**

@@ -31,8 +31,9 @@ interface WindowEntry {
  * and nothing waits, a message goes straight out (no disk in the way of live data). Otherwise it
  * is appended to the sink's durable buffer: while the link is down, when a send fails (the
  * message is taken back), and while a backlog drains, so the order is kept. After a reconnect
- * the backlog drains oldest first, in windows of `maxInFlight`, each message acked to the
- * buffer only once the peer has it; a failed window is handed out again later.
+ * the backlog drains oldest first through a sliding window of `maxInFlight` sends, each message
+ * acked to the buffer only once the peer has it and every one before it; after a failed send
+ * the rest is handed out again later, under the same seqs.
  *
  * A send that fails is kept in the buffer ahead of everything submitted after it: messages
  * submitted while earlier straight sends still wait for the peer are held in memory, in order,
