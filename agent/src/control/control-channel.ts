@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { FleetPublisher } from '../sinks/sink.js';
 import { Backoff } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
+import { endMqttClient } from '../util/mqtt-end.js';
 import type { Credentials, Identity } from '../identity/state-dir.js';
 
 export type ChannelState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -118,7 +119,8 @@ export class ControlChannel implements FleetPublisher {
           resolve();
         });
       });
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      // A broker that stopped answering must not hold the agent's shutdown.
+      if (!(await endMqttClient(client))) this.options.log.warn('the fleet broker did not take a clean disconnect in time; closed the connection');
     } else {
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     }

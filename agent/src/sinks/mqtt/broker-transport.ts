@@ -5,6 +5,7 @@ import { ErrorCode, topicMatches, type LinkState, type MqttBroker } from '@edgef
 import type { Logger } from '../../log.js';
 import { Backoff } from '../../util/backoff.js';
 import { AgentError, errorMessage } from '../../util/errors.js';
+import { endMqttClient } from '../../util/mqtt-end.js';
 import type { OutboundMessage, SinkTransport, WriteHandler } from '../transport/transport.js';
 import { LinkStatus } from '../transport/link-status.js';
 import { answerWriteRequest, writeResponseJson } from '../writes/neuron-write.js';
@@ -103,16 +104,7 @@ export class BrokerTransport implements SinkTransport {
     this.status.set('disconnected');
     if (!client) return;
     // A clean DISCONNECT: the broker does not publish the last will [MQTT-3.1.2-10].
-    await new Promise<void>((resolve) => {
-      const bound = setTimeout(() => {
-        client.end(true);
-        resolve();
-      }, 3_000);
-      client.end(false, {}, () => {
-        clearTimeout(bound);
-        resolve();
-      });
-    });
+    await endMqttClient(client);
   }
 
   link(): LinkState {
