@@ -42,11 +42,12 @@ describe('ValuesCache', () => {
     expect(cache.query()).toEqual([expected({ b: 2 }, { a: 3008 })]);
   });
 
-  it('keeps tags known before a new tag list (a changed device config)', () => {
+  it('keeps what it knows of the tags still configured after a new tag list, and forgets the removed ones', () => {
     const cache = new ValuesCache();
-    cache.put(sample(groupOf('a', 'old'), { a: 1, old: 9 }, {}, 1));
-    cache.put(sample(groupOf('a', 'b'), { a: 2, b: 3 }, {}, 2));
-    expect(cache.query()).toEqual([expected({ a: 2, b: 3, old: 9 }, {}, 2)]);
+    cache.put(sample(groupOf('a', 'old', 'c'), { a: 1, old: 9 }, { c: 3008 }, 1));
+    // The new list's first delivery carries only 'b'; 'a' and 'c' keep what was known of them.
+    cache.put(sample(groupOf('c', 'a', 'b'), { b: 3 }, {}, 2, { changed: ['b'] }));
+    expect(cache.query()).toEqual([expected({ a: 1, b: 3 }, { c: 3008 }, 2)]);
   });
 
   it('handles large groups and tag names that are Object.prototype keys', () => {

@@ -80,13 +80,18 @@ class Slot {
     return kind === NUMBER ? this.numbers[i] : kind === OTHER ? this.others?.[i] : undefined;
   }
 
-  /** The same slot re-keyed on a new tag list, keeping every tag known so far. */
+  /**
+   * The same slot re-keyed on a new tag list (a changed config): the tags still in it keep what
+   * is known of them; tags no longer configured are forgotten, so `read-values` never answers
+   * for a tag the config does not have.
+   */
   rekeyed(tags: Tags): Slot {
     const next = new Slot(this.device, this.group, tags);
     next.timestamp = this.timestamp;
+    const configured = new Set(next.names);
     for (let j = 0; j < this.names.length; j++) {
       const kind = this.kinds[j];
-      if (kind === NONE) continue;
+      if (kind === NONE || !configured.has(this.names[j] as string)) continue;
       const i = next.at(this.names[j] as string);
       if (kind === ERROR) next.setError(i, this.numbers[j] as number);
       else next.setValue(i, this.value(j) as TagValue);
