@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     publicBrokerUrl: env.EDGEFLEET_PUBLIC_BROKER_URL,
     ...(env.EDGEFLEET_PUBLIC_URL ? { publicUrl: env.EDGEFLEET_PUBLIC_URL } : {}),
     ...(env.EDGEFLEET_CONSOLE_DIR ? { consoleDir: env.EDGEFLEET_CONSOLE_DIR } : {}),
+    healthSampleMs: env.EDGEFLEET_HEALTH_SAMPLE_MS,
     logger: env.EDGEFLEET_LOG_LEVEL,
   });
   const stop = (): void => {

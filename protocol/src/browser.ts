@@ -19,6 +19,8 @@ export * from './config/device.js';
 export * from './config/northbound.js';
 export * from './config/agent-config.js';
 export * from './config/config-secrets.js';
+export * from './config/canonical-json.js';
+export * from './config/config-diff.js';
 export * from './messages/common.js';
 export * from './messages/config-message.js';
 export * from './messages/state-message.js';

@@ -1,5 +1,6 @@
-import type { Prisma, PrismaClient } from '@prisma/client';
+import { Prisma, type PrismaClient } from '@prisma/client';
 import { assertUnreachable, type SyncStatus } from '@edgefleet/protocol';
+import type { LabelSelector } from './agent-list-query.js';
 import { FAILED_STATUSES } from './sync-status.js';
 
 type Fields = PrismaClient['agent']['fields'];
@@ -37,4 +38,26 @@ export function syncStatusWhere(status: SyncStatus, f: Fields): Prisma.AgentWher
     default:
       return assertUnreachable(status);
   }
+}
+
+/** `contains` puts the text between `%`s as it is; escaped, `%` and `_` in a search match themselves. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Agents whose name or hardware id contains `text`, ignoring case (ILIKE). */
+export function searchWhere(text: string): Prisma.AgentWhereInput {
+  const contains = likeLiteral(text);
+  return { OR: [{ name: { contains, mode: 'insensitive' } }, { hardwareId: { contains, mode: 'insensitive' } }] };
+}
+
+/**
+ * Agents carrying every selected label, in SQL on the `labels` JSON object: `key=value` compares
+ * the value at that key, a bare `key` asks for the key to be there (label values are strings, so
+ * present means not SQL NULL and not JSON null).
+ */
+export function labelsWhere(selectors: readonly LabelSelector[]): Prisma.AgentWhereInput {
+  return {
+    AND: selectors.map(({ key, value }) => ({ labels: value === undefined ? { path: [key], not: Prisma.AnyNull } : { path: [key], equals: value } })),
+  };
 }

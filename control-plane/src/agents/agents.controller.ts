@@ -1,18 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AgentViewSchema, SyncStatusSchema, type AgentView } from '@edgefleet/protocol';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AgentSortSchema, AgentViewSchema, SyncStatusSchema, type AgentView } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
-import { PaginationQuerySchema } from '../common/http/pagination.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
+import { ListAgentsQuerySchema, type ListAgentsQuery } from './agent-list-query.js';
 import { AgentsService } from './agents.service.js';
-
-const ListAgentsQuerySchema = PaginationQuerySchema.extend({
-  fleetId: z.uuid().optional(),
-  status: SyncStatusSchema.optional(),
-});
-type ListAgentsQuery = z.output<typeof ListAgentsQuerySchema>;
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -21,14 +15,18 @@ export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Agents, filtered and sorted in the database; `total` counts every agent that matches the filters.' })
   @ApiQuery({ name: 'fleetId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: SyncStatusSchema.options })
+  @ApiQuery({ name: 'q', required: false, description: 'case-insensitive substring of the name or the hardware id' })
+  @ApiQuery({ name: 'label', required: false, isArray: true, type: String, description: 'repeatable: `key=value`, or `key` for agents that have the label at all; every one must match' })
+  @ApiQuery({ name: 'sort', required: false, enum: AgentSortSchema.options, description: 'default `name`; `-` for descending; ties by id; `status` lists FAILED, OFFLINE, PENDING, IN_SYNC' })
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ schema: openApiSchema(z.object({ items: z.array(AgentViewSchema), total: z.number(), limit: z.number(), offset: z.number() })) })
-  list(@Query(new ZodValidationPipe(ListAgentsQuerySchema)) q: ListAgentsQuery) {
-    const { limit, offset, ...filter } = q;
-    return this.agents.list(filter, { limit, offset });
+  list(@Query(new ZodValidationPipe(ListAgentsQuerySchema)) query: ListAgentsQuery) {
+    const { limit, offset, sort, label, ...filter } = query;
+    return this.agents.list({ ...filter, ...(label ? { labels: label } : {}) }, sort, { limit, offset });
   }
 
   @Get(':id')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AgentView } from '@edgefleet/protocol';
+import type { AgentSort, AgentView } from '@edgefleet/protocol';
 import { AppError } from '../common/errors/app-error.js';
 import type { Pagination } from '../common/http/pagination.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
@@ -13,8 +13,8 @@ export class AgentsService {
     private readonly publisher: ConfigPublisher,
   ) {}
 
-  async list(filter: AgentFilter, page: Pagination): Promise<{ items: AgentView[]; total: number; limit: number; offset: number }> {
-    const { items, total } = await this.agents.list(filter, page);
+  async list(filter: AgentFilter, sort: AgentSort, page: Pagination): Promise<{ items: AgentView[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.agents.list(filter, sort, page);
     return { items: items.map(toAgentView), total, ...page };
   }
 

@@ -1,6 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
+import { AgentHealthController } from '../agent-health/agent-health.controller.js';
+import { AgentHealthService } from '../agent-health/agent-health.service.js';
+import { HealthSampleRetention } from '../agent-health/health-retention.service.js';
+import { HealthSampleRepository } from '../agent-health/health-sample.repository.js';
+import { HealthSampler } from '../agent-health/health-sampler.service.js';
 import { AgentRepository } from '../agents/agent.repository.js';
 import { AgentsController } from '../agents/agents.controller.js';
 import { AgentsService } from '../agents/agents.service.js';
@@ -52,7 +57,7 @@ export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, AuthController, FleetsController, AgentsController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController],
+      controllers: [HealthController, AuthController, FleetsController, AgentsController, AgentHealthController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController],
       providers: [
         { provide: SETTINGS, useValue: deps.settings },
         { provide: ROOT_LOGGER, useValue: deps.logger },
@@ -70,6 +75,10 @@ export class AppModule {
         FleetsService,
         AgentRepository,
         AgentsService,
+        HealthSampleRepository,
+        HealthSampler,
+        HealthSampleRetention,
+        AgentHealthService,
         ConfigRevisionRepository,
         ConfigSecrets,
         ConfigService,

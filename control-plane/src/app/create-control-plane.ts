@@ -17,6 +17,7 @@ import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { AppModule } from './app.module.js';
 import { RuntimeInfo } from './runtime.js';
 import { settlesWithin } from '../common/settles-within.js';
+import { consoleRoutes } from './console-routes.js';
 
 export interface ControlPlane {
   url: string;
@@ -59,6 +60,8 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
     SwaggerModule.setup('api/docs', app, docs, { jsonDocumentUrl: 'api/docs-json' });
     if (!existsSync(path.join(settings.consoleDir, 'index.html'))) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built here (npm run build); the API works without it');
     app.useStaticAssets(settings.consoleDir, { index: 'index.html' });
+    // Everything under /api (the API, its docs) keeps its own answers, 404s included.
+    app.use(consoleRoutes(settings.consoleDir, 'api'));
     await app.listen(settings.port, settings.host);
     const port = (app.getHttpServer().address() as AddressInfo).port;
     const url = `http://localhost:${port}`;

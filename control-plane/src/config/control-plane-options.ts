@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
   publicUrl?: string;
   /** Static files served at `/`; default the built console, `console/dist` of the repository. */
   consoleDir?: string;
+  /** Keep at most one heartbeat per agent per this many ms as a health sample (1000 – 3600000); default 30000. */
+  healthSampleMs?: number;
   logger?: LogLevelOption;
   /** Where log lines (JSON) go; default stdout. */
   logDestination?: DestinationStream;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_HEALTH_SAMPLE_MS, HEALTH_SAMPLE_MS_RANGE } from './settings.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -20,6 +21,7 @@ const EnvSchema = z.object({
   EDGEFLEET_DATA_DIR: z.string().min(1).default('/var/lib/edgefleet'),
   EDGEFLEET_CONSOLE_DIR: z.string().min(1).optional(),
   EDGEFLEET_LOG_LEVEL: z.enum(['error', 'info', 'debug']).default('info'),
+  EDGEFLEET_HEALTH_SAMPLE_MS: z.coerce.number().int().min(HEALTH_SAMPLE_MS_RANGE.min).max(HEALTH_SAMPLE_MS_RANGE.max).default(DEFAULT_HEALTH_SAMPLE_MS),
 });
 
 export type Env = z.output<typeof EnvSchema> & { brokerCaPem?: string[]; brokerCertPem?: string; brokerKeyPem?: string };

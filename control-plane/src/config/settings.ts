@@ -7,6 +7,11 @@ import type { ControlPlaneOptions } from './control-plane-options.js';
 /** The built console (console/dist, made by `npm run build`), relative to this file in src/ or dist/. */
 export const DEFAULT_CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
 
+/** How often at most an agent's heartbeat is kept as a health sample (`EDGEFLEET_HEALTH_SAMPLE_MS`). */
+export const DEFAULT_HEALTH_SAMPLE_MS = 30_000;
+/** A second up to the hour the samples are kept for. */
+export const HEALTH_SAMPLE_MS_RANGE = { min: 1000, max: 3_600_000 } as const;
+
 const OptionsSchema = z.object({
   port: z.number().int().min(0).max(65_535),
   host: z.string().min(1).default('0.0.0.0'),
@@ -24,6 +29,7 @@ const OptionsSchema = z.object({
   publicBrokerUrl: z.string().min(1),
   publicUrl: z.url().optional(),
   consoleDir: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
+  healthSampleMs: z.number().int().min(HEALTH_SAMPLE_MS_RANGE.min).max(HEALTH_SAMPLE_MS_RANGE.max).default(DEFAULT_HEALTH_SAMPLE_MS),
   logger: z.union([z.literal(false), z.enum(['error', 'info', 'debug'])]).default('info'),
   logDestination: z.custom<DestinationStream>((v) => typeof (v as { write?: unknown } | null)?.write === 'function', 'must be a stream with write()').optional(),
 });

@@ -87,6 +87,11 @@ export class ConfigRevisionRepository {
     });
   }
 
+  /** The agent's desired (0 = none) and applied revision numbers, or null for an unknown agent. */
+  revisionNumbers(agentId: string): Promise<{ desiredRevision: number; appliedRevision: number | null } | null> {
+    return this.prisma.agent.findUnique({ where: { id: agentId }, select: { desiredRevision: true, appliedRevision: true } });
+  }
+
   /** The newest revision of an agent (its desired config), or null when it has none. */
   async desired(agentId: string): Promise<ConfigRevision | null> {
     return this.prisma.configRevision.findFirst({ where: { agentId }, orderBy: { revision: 'desc' } });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { AgentConfigSchema, ConfigMessageSchema, SECRET_MARKER, configDigest, listConfigSecrets, topics, type ConfigMessage } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../testing/csr.js';
-import { configWithSecrets, newSecrets, secretNeedles, type ConfigWithSecrets, type TestSecrets } from '../testing/config-with-secrets.js';
+import { configWithSecrets, newSecrets, secretNeedles, type ConfigWithSecrets, type TestSecrets } from '../../../protocol/src/testing/config-with-secrets.js';
 import { eventually } from '../testing/eventually.js';
 import { apiClient } from '../testing/http.js';
 import { startPlaneWithBroker, type PlaneWithBroker } from '../testing/plane-with-broker.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentConfigSchema, listConfigSecrets, redactConfigSecrets } from '@edgefleet/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../common/errors/app-error.js';
-import { configWithSecrets, newSecrets, secretNeedles } from '../testing/config-with-secrets.js';
+import { configWithSecrets, newSecrets, secretNeedles } from '../../../protocol/src/testing/config-with-secrets.js';
 import { isSealedSecret, keepsStoredSecrets, restoreKeptSecrets, sealConfigSecrets, unsealConfigSecrets, type SecretScope } from './config-secrets.js';
 
 const masterKey = randomBytes(32);

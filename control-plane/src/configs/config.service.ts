@@ -4,16 +4,17 @@ import {
   AgentConfigSchema,
   configDigest,
   describeIssues,
+  diffConfigs,
   parseWith,
   redactConfigSecrets,
   type AgentConfig,
   type ConfigDiffView,
+  type ConfigPreviewDiff,
   type ConfigRevisionView,
 } from '@edgefleet/protocol';
 import { AppError } from '../common/errors/app-error.js';
 import type { Pagination } from '../common/http/pagination.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
-import { diffConfigs } from './config-diff.js';
 import { ConfigRevisionRepository, type DesiredConfig, type NewRevision } from './config-revision.repository.js';
 import { keepsStoredSecrets, restoreKeptSecrets } from './config-secrets.js';
 import { ConfigSecrets } from './config-secrets.service.js';
@@ -30,6 +31,11 @@ export function toRevisionView(r: ConfigRevision): ConfigRevisionView {
     rollbackOf: r.rollbackOf,
     createdAt: r.createdAt.toISOString(),
   };
+}
+
+/** A config with the lists of `doc` empty and nothing else: what a first revision is compared with, so each device and sink shows as added. */
+function emptyLike(doc: AgentConfig): Record<string, unknown[]> {
+  return Object.fromEntries(Object.entries(doc).flatMap(([key, value]) => (Array.isArray(value) ? [[key, []]] : [])));
 }
 
 /** Validates a config document and returns its normalized form (defaults applied) and digest. */
@@ -89,6 +95,23 @@ export class ConfigService {
     return { agentId, from, to, changes: diffConfigs(this.secrets.openRevision(older), this.secrets.openRevision(newer)) };
   }
 
+  /**
+   * What storing `document` would change, compared with revision `from` (default: the applied
+   * revision, else the desired one). The document is read exactly as `put` reads it (the same
+   * 400s; markers take the desired config's secrets), so an unchanged secret shows no change and
+   * a changed one shows `secret: true`. Nothing is stored. An agent with no revision yet compares
+   * with an empty config: every item is `added`.
+   */
+  async previewDiff(agentId: string, document: unknown, from?: number): Promise<ConfigPreviewDiff> {
+    const numbers = await this.revisions.revisionNumbers(agentId);
+    if (!numbers) throw new AppError('NOT_FOUND', `No agent ${agentId}`);
+    const desired = numbers.desiredRevision === 0 ? null : await this.revisions.desired(agentId);
+    const after = this.resolve(document, desired).document;
+    const base = from !== undefined ? await this.find(agentId, from) : await this.defaultBase(agentId, numbers.appliedRevision, desired);
+    const before = base ? this.secrets.openRevision(base) : emptyLike(after);
+    return { agentId, from: base?.revision ?? null, changes: diffConfigs(before, after) };
+  }
+
   /** Stores a document as the agent's next revision; secrets sent as the marker keep the desired config's. */
   async put(agentId: string, document: unknown, author: string, comment?: string): Promise<ConfigRevisionView> {
     const row = keepsStoredSecrets(document)
@@ -144,11 +167,19 @@ export class ConfigService {
 
   /** The desired config whose secrets the markers keep is read under the agent row's lock, so a concurrent PUT cannot slip in between. */
   private async putKeepingSecrets(agentId: string, document: unknown, author: string, comment: string | null): Promise<ConfigRevision> {
-    const { row } = await this.revisions.amend(agentId, (desired) => {
-      const restored = restoreKeptSecrets(document, () => (desired ? this.secrets.openRevision(desired) : null));
-      return this.revisionOf(normalizeConfig(restored), author, comment);
-    });
+    const { row } = await this.revisions.amend(agentId, (desired) => this.revisionOf(this.resolve(document, desired), author, comment));
     return row;
+  }
+
+  /** A document as sent to PUT, made whole: markers take the secrets of `desired`, then validated and normalized. */
+  private resolve(document: unknown, desired: ConfigRevision | null): { document: AgentConfig; sha256: string } {
+    return normalizeConfig(restoreKeptSecrets(document, () => (desired ? this.secrets.openRevision(desired) : null)));
+  }
+
+  /** The applied revision, else the desired one (also when the applied one is not among the agent's revisions). */
+  private async defaultBase(agentId: string, applied: number | null, desired: ConfigRevision | null): Promise<ConfigRevision | null> {
+    if (applied === null || applied === desired?.revision) return desired;
+    return (await this.revisions.find(agentId, applied)) ?? desired;
   }
 
   private async find(agentId: string, revision: number): Promise<ConfigRevision> {

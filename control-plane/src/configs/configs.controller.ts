@@ -1,6 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ConfigDiffViewSchema, ConfigRevisionViewSchema, PutConfigRequestSchema, RollbackRequestSchema, type ConfigDiffView, type ConfigRevisionView } from '@edgefleet/protocol';
+import {
+  ConfigDiffViewSchema,
+  ConfigPreviewDiffRequestSchema,
+  ConfigPreviewDiffSchema,
+  ConfigRevisionViewSchema,
+  PutConfigRequestSchema,
+  RollbackRequestSchema,
+  type ConfigDiffView,
+  type ConfigPreviewDiff,
+  type ConfigPreviewDiffRequest,
+  type ConfigRevisionView,
+} from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -39,6 +50,18 @@ export class ConfigsController {
     @CurrentUser() user: SessionUser,
   ): Promise<ConfigRevisionView> {
     return this.configs.put(id, body.document, user.username, body.comment);
+  }
+
+  @Post('diff')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'What a PUT of `document` would change, compared with revision `from` (default: the applied revision, else the desired one; null when the agent has none). Validated like a PUT; `********` keeps the stored secret. Stores nothing.',
+  })
+  @ApiBody({ schema: openApiSchema(ConfigPreviewDiffRequestSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(ConfigPreviewDiffSchema) })
+  previewDiff(@Param('id', UuidParamPipe) id: string, @Body(new ZodValidationPipe(ConfigPreviewDiffRequestSchema)) body: ConfigPreviewDiffRequest): Promise<ConfigPreviewDiff> {
+    return this.configs.previewDiff(id, body.document, body.from);
   }
 
   @Get('revisions')

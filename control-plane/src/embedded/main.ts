@@ -102,6 +102,7 @@ async function start(settings: LauncherSettings, stack: ShutdownStack, onAgent: 
       // aedes has no shared subscriptions: one control plane, plain subscriptions.
       broker: { url: broker.url, caPem: [ca.certPem], sharedSubscriptions: false },
       publicBrokerUrl: broker.url,
+      healthSampleMs: settings.healthSampleMs,
     });
   } catch (err) {
     if (isAddressInUse(err)) throw new LaunchError(`HTTP port ${settings.httpPort} is already in use: stop what uses it or set PORT`);

@@ -9,7 +9,9 @@ import {
   parseTopic,
   planeFilters,
   sharedFilter,
+  type HeartbeatMessage,
 } from '@edgefleet/protocol';
+import { HealthSampler } from '../agent-health/health-sampler.service.js';
 import { AgentRepository } from '../agents/agent.repository.js';
 import { Clock } from '../common/clock.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
@@ -24,6 +26,7 @@ const SHUTDOWN_DRAIN_MS = 10_000;
  * Turns agents' reports (state, presence, heartbeat) into agent rows. Every write is an
  * overwrite, so ingesting a message twice is harmless: replicas without shared subscriptions
  * each ingest everything and still agree. Malformed payloads and unknown agents are dropped.
+ * Heartbeats also feed the health history (`HealthSampler`), which keeps one per period.
  */
 @Injectable()
 export class IngestionService implements OnModuleInit, OnApplicationShutdown {
@@ -33,6 +36,7 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly broker: FleetBrokerService,
     private readonly agents: AgentRepository,
+    private readonly health: HealthSampler,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(ROOT_LOGGER) root: Logger,
@@ -64,6 +68,7 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
         if (!data) return;
         const known = kind === 'state' ? await this.agents.updateState(agentId, stateOrder(data), data) : await this.agents.update(agentId, data);
         if (!known) this.log.debug({ agentId, kind }, 'message from an unknown agent; dropped');
+        else if (kind === 'heartbeat' && !msg.retained) await this.sample(agentId, data);
       })
       .catch((err: Error) => this.log.warn({ agentId, kind, err: err.message }, 'ingestion failed'));
   }
@@ -105,6 +110,16 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** A lost sample is a gap in a chart, not a reason to fail the heartbeat's update (already written). */
+  private async sample(agentId: string, data: Prisma.AgentUpdateManyMutationInput): Promise<void> {
+    const { heartbeat, at } = heartbeatOf(data);
+    try {
+      await this.health.offer(agentId, heartbeat, at);
+    } catch (err) {
+      this.log.warn({ agentId, err: (err as Error).message }, 'health sample not stored');
+    }
+  }
+
   private malformed(msg: IncomingMessage, issues: unknown): undefined {
     this.log.debug({ topic: msg.topic, issues }, 'malformed message; dropped');
     return undefined;
@@ -123,6 +138,11 @@ export class IngestionService implements OnModuleInit, OnApplicationShutdown {
     const finished = await settlesWithin(this.drain(), SHUTDOWN_DRAIN_MS);
     if (!finished) this.log.warn({ waitedMs: SHUTDOWN_DRAIN_MS }, 'ingestion still busy at shutdown; leaving it');
   }
+}
+
+/** The heartbeat of a heartbeat update and when it was received, as `toUpdate` put them. */
+function heartbeatOf(data: Prisma.AgentUpdateManyMutationInput): { heartbeat: HeartbeatMessage; at: Date } {
+  return { heartbeat: data.heartbeat as HeartbeatMessage, at: data.heartbeatAt as Date };
 }
 
 /** The ordering fields of a state update, as `toUpdate` stored them in `reportedState`. */

@@ -13,4 +13,13 @@ export class EnrollmentTokenRepository {
   listForFleet(fleetId: string): Promise<EnrollmentToken[]> {
     return this.prisma.enrollmentToken.findMany({ where: { fleetId }, orderBy: { createdAt: 'desc' } });
   }
+
+  /**
+   * Revokes a token of the fleet. A token already revoked keeps its first `revokedAt`. Answers
+   * whether the fleet has such a token.
+   */
+  async revoke(fleetId: string, tokenId: string, at: Date): Promise<boolean> {
+    const { count } = await this.prisma.enrollmentToken.updateMany({ where: { id: tokenId, fleetId, revokedAt: null }, data: { revokedAt: at } });
+    return count > 0 || (await this.prisma.enrollmentToken.count({ where: { id: tokenId, fleetId } })) > 0;
+  }
 }

@@ -1,16 +1,7 @@
 import type { Fleet } from '@prisma/client';
-import { redactConfigSecrets } from '@edgefleet/protocol';
+import { redactConfigSecrets, type FleetView } from '@edgefleet/protocol';
 
-export interface FleetView {
-  id: string;
-  name: string;
-  description: string | null;
-  /** The config document new agents get; secrets shown as `SECRET_MARKER`. */
-  template: unknown;
-  agentCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { FleetView };
 
 export function toFleetView(f: Fleet & { _count: { agents: number } }): FleetView {
   return {

@@ -1,11 +1,14 @@
-import { Body, Controller, Get, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CreateEnrollmentTokenRequestSchema,
   EnrollmentTokenCreatedSchema,
+  EnrollmentTokenViewSchema,
+  FleetViewSchema,
   PutConfigRequestSchema,
   type CreateEnrollmentTokenRequest,
   type EnrollmentTokenCreated,
+  type EnrollmentTokenView,
 } from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
@@ -14,7 +17,7 @@ import { openApiSchema } from '../common/http/openapi.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { ConfigService } from '../configs/config.service.js';
-import { FleetsService, type EnrollmentTokenView } from './fleets.service.js';
+import { FleetsService } from './fleets.service.js';
 import type { FleetView } from './fleet-view.js';
 
 type PutConfigRequest = z.output<typeof PutConfigRequestSchema>;
@@ -29,11 +32,13 @@ export class FleetsController {
   ) {}
 
   @Get()
+  @ApiOkResponse({ schema: openApiSchema(z.array(FleetViewSchema)) })
   list(): Promise<FleetView[]> {
     return this.fleets.list();
   }
 
   @Get(':id')
+  @ApiOkResponse({ schema: openApiSchema(FleetViewSchema) })
   get(@Param('id', UuidParamPipe) id: string): Promise<FleetView> {
     return this.fleets.get(id);
   }
@@ -51,8 +56,17 @@ export class FleetsController {
 
   /** Lists tokens without the tokens themselves (only their hashes are stored). */
   @Get(':id/enrollment-tokens')
+  @ApiOkResponse({ schema: openApiSchema(z.array(EnrollmentTokenViewSchema)) })
   listTokens(@Param('id', UuidParamPipe) id: string): Promise<EnrollmentTokenView[]> {
     return this.fleets.listEnrollmentTokens(id);
+  }
+
+  @Delete(':id/enrollment-tokens/:tokenId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revokes an enrollment token: enrolling with it is refused from then on (401 TOKEN_INVALID). Agents it enrolled are not affected. Revoking again is a no-op.' })
+  @ApiNoContentResponse()
+  async revokeToken(@Param('id', UuidParamPipe) id: string, @Param('tokenId', UuidParamPipe) tokenId: string): Promise<void> {
+    await this.fleets.revokeEnrollmentToken(id, tokenId);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnrollmentToken, Prisma } from '@prisma/client';
-import type { CreateEnrollmentTokenRequest, EnrollmentTokenCreated } from '@edgefleet/protocol';
+import { EnrollmentTokenViewSchema, type CreateEnrollmentTokenRequest, type EnrollmentTokenCreated, type EnrollmentTokenView } from '@edgefleet/protocol';
 import { FLEET_CA, RuntimeInfo } from '../app/runtime.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -11,25 +11,15 @@ import { EnrollmentTokenRepository } from './enrollment-token.repository.js';
 import { FleetRepository } from './fleet.repository.js';
 import { toFleetView, type FleetView } from './fleet-view.js';
 
-export interface EnrollmentTokenView {
-  id: string;
-  fleetId: string;
-  description: string | null;
-  labels: unknown;
-  expiresAt: string;
-  maxUses: number | null;
-  uses: number;
-  revokedAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+const TokenLabelsSchema = EnrollmentTokenViewSchema.shape.labels;
 
 function toTokenView(t: EnrollmentToken): EnrollmentTokenView {
+  const labels = TokenLabelsSchema.safeParse(t.labels);
   return {
     id: t.id,
     fleetId: t.fleetId,
     description: t.description,
-    labels: t.labels,
+    labels: labels.success ? labels.data : {},
     expiresAt: t.expiresAt.toISOString(),
     maxUses: t.maxUses,
     uses: t.uses,
@@ -92,5 +82,14 @@ export class FleetsService {
   async listEnrollmentTokens(fleetId: string): Promise<EnrollmentTokenView[]> {
     await this.get(fleetId);
     return (await this.tokens.listForFleet(fleetId)).map(toTokenView);
+  }
+
+  /**
+   * Revokes a token: enrollment with it is refused from now on (`TOKEN_INVALID`, as for an unknown
+   * token). Agents it enrolled keep their identity. Revoking again changes nothing.
+   */
+  async revokeEnrollmentToken(fleetId: string, tokenId: string): Promise<void> {
+    await this.get(fleetId);
+    if (!(await this.tokens.revoke(fleetId, tokenId, this.clock.now()))) throw new AppError('NOT_FOUND', `Fleet ${fleetId} has no enrollment token ${tokenId}`);
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCodeSchema, IsoTimeSchema } from '../messages/common.js';
 import { ValidationIssueSchema } from '../validation.js';
 import { ComponentStateSchema } from '../messages/state-message.js';
-import { HeartbeatMessageSchema } from '../messages/heartbeat-message.js';
+import { DeviceStatsSchema, HeartbeatMessageSchema, SinkStatsSchema } from '../messages/heartbeat-message.js';
 
 /** Every error answer of the REST API. */
 export const ApiErrorSchema = z.object({
@@ -42,6 +42,48 @@ export const AgentViewSchema = z.object({
   enrolledAt: IsoTimeSchema,
 });
 export type AgentView = z.infer<typeof AgentViewSchema>;
+
+/**
+ * Orders of `GET /agents?sort=`: a field ascending, or descending with a leading `-`; agents that
+ * tie are ordered by id, so pages never overlap. Agents never seen sort last both ways by
+ * `lastSeenAt`. `status` puts the agents that need attention first: FAILED, OFFLINE, PENDING,
+ * IN_SYNC (then by name).
+ */
+export const AgentSortSchema = z.enum(['name', '-name', 'lastSeenAt', '-lastSeenAt', 'status', 'enrolledAt', '-enrolledAt']);
+export type AgentSort = z.infer<typeof AgentSortSchema>;
+/** The order `sort=status` lists the sync statuses in. */
+export const AGENT_STATUS_SORT_ORDER: readonly SyncStatus[] = ['FAILED', 'OFFLINE', 'PENDING', 'IN_SYNC'];
+
+/** A sink's figures in a health sample: its link and its store-and-forward buffer. Counters count since the agent started. */
+export const HealthSampleSinkSchema = SinkStatsSchema.pick({ name: true, link: true, bufferDepth: true, bufferOldestAgeMs: true, dropped: true }).extend({
+  /** Null when the agent did not report it. */
+  bufferBytes: z.number().int().min(0).nullable(),
+});
+export type HealthSampleSink = z.infer<typeof HealthSampleSinkSchema>;
+
+/** A device's figures in a health sample. Counters count since the agent started. */
+export const HealthSampleDeviceSchema = DeviceStatsSchema.pick({ name: true, link: true, polls: true, pollErrors: true, tagErrors: true, lastError: true });
+export type HealthSampleDevice = z.infer<typeof HealthSampleDeviceSchema>;
+
+/** One stored heartbeat, downsampled; `at` is when the control plane received it. */
+export const AgentHealthSampleSchema = z.object({
+  at: IsoTimeSchema,
+  cpuPercent: z.number(),
+  rssBytes: z.number().int(),
+  heapUsedBytes: z.number().int(),
+  uptimeSec: z.number(),
+  sinks: z.array(HealthSampleSinkSchema),
+  devices: z.array(HealthSampleDeviceSchema),
+});
+export type AgentHealthSample = z.infer<typeof AgentHealthSampleSchema>;
+
+/** `GET /agents/{id}/health?minutes=N`: the samples of the last N minutes, oldest first, at most one per `sampleMs`. */
+export const AgentHealthHistorySchema = z.object({
+  agentId: z.string(),
+  sampleMs: z.number().int(),
+  items: z.array(AgentHealthSampleSchema),
+});
+export type AgentHealthHistory = z.infer<typeof AgentHealthHistorySchema>;
 
 export const ConfigRevisionViewSchema = z.object({
   agentId: z.string(),
@@ -84,6 +126,22 @@ export type ConfigDiffView = z.infer<typeof ConfigDiffViewSchema>;
  * fleet's template, for a fleet) already holds at the same field: that secret is kept.
  */
 export const PutConfigRequestSchema = z.object({ document: z.unknown(), comment: z.string().max(1024).optional() }).strict();
+
+/**
+ * `POST /agents/{id}/config/diff`: what storing `document` would change, compared with revision
+ * `from` (default the applied revision, else the desired one). `document` is read as a PUT reads it,
+ * `SECRET_MARKER` included.
+ */
+export const ConfigPreviewDiffRequestSchema = z.object({ document: z.unknown(), from: z.number().int().min(1).optional() }).strict();
+export type ConfigPreviewDiffRequest = z.infer<typeof ConfigPreviewDiffRequestSchema>;
+
+/** The preview's answer; `from` is null when the agent has no revision yet (every item is then `added`). */
+export const ConfigPreviewDiffSchema = z.object({
+  agentId: z.string(),
+  from: z.number().int().nullable(),
+  changes: z.array(ConfigChangeSchema),
+});
+export type ConfigPreviewDiff = z.infer<typeof ConfigPreviewDiffSchema>;
 export const RollbackRequestSchema = z.object({ revision: z.number().int().min(1), comment: z.string().max(1024).optional() }).strict();
 
 export const CreateEnrollmentTokenRequestSchema = z
@@ -109,3 +167,30 @@ export const EnrollmentTokenCreatedSchema = z.object({
   bootstrap: z.object({ controlPlaneUrl: z.string(), token: z.string(), caFingerprint: z.string().optional() }),
 });
 export type EnrollmentTokenCreated = z.infer<typeof EnrollmentTokenCreatedSchema>;
+
+/** A token as listed: never the token itself, only what it is for and how it was used. */
+export const EnrollmentTokenViewSchema = z.object({
+  id: z.string(),
+  fleetId: z.string(),
+  description: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  expiresAt: IsoTimeSchema,
+  maxUses: z.number().int().nullable(),
+  uses: z.number().int(),
+  revokedAt: IsoTimeSchema.nullable(),
+  createdBy: z.string(),
+  createdAt: IsoTimeSchema,
+});
+export type EnrollmentTokenView = z.infer<typeof EnrollmentTokenViewSchema>;
+
+export const FleetViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  /** The config document new agents get; secrets shown as `SECRET_MARKER`. */
+  template: z.unknown(),
+  agentCount: z.number().int(),
+  createdAt: IsoTimeSchema,
+  updatedAt: IsoTimeSchema,
+});
+export type FleetView = z.infer<typeof FleetViewSchema>;

@@ -14,6 +14,8 @@ export interface StackOptions {
   adminPassword?: string;
   /** Control-plane log level; default silent. */
   logger?: false | 'error' | 'info' | 'debug';
+  /** How often the plane keeps a health sample per agent; default the plane's own (30 s). */
+  healthSampleMs?: number;
 }
 
 export interface Stack {
@@ -78,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       broker: { url: brokerUrl, caPem: [ca.certPem], sharedSubscriptions: false },
       publicBrokerUrl: brokerUrl,
       logger: opts.logger ?? false,
+      ...(opts.healthSampleMs !== undefined ? { healthSampleMs: opts.healthSampleMs } : {}),
     });
     cleanups.push(() => controlPlane.close());
     const apiUrl = `http://127.0.0.1:${controlPlane.port}`;

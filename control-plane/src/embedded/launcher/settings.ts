@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_HEALTH_SAMPLE_MS, HEALTH_SAMPLE_MS_RANGE } from '../../config/settings.js';
 
 /** What `npm start` reads from its environment, validated once at boot. */
 export interface LauncherSettings {
@@ -12,6 +13,8 @@ export interface LauncherSettings {
   databaseUrl: string | undefined;
   /** `EDGEFLEET_ADMIN_PASSWORD`. */
   adminPassword: string | undefined;
+  /** `EDGEFLEET_HEALTH_SAMPLE_MS`, default 30000: at most one stored heartbeat per agent per this period. */
+  healthSampleMs: number;
 }
 
 /** A start-up problem the user can fix; printed as one line, without a stack trace. */
@@ -22,6 +25,14 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new LaunchError(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, range: { min: number; max: number }): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) throw new LaunchError(`${name} must be a whole number from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -36,5 +47,6 @@ export function readLauncherSettings(env: NodeJS.ProcessEnv = process.env, cwd =
     mqttPort: port(env, 'MQTT_PORT', 8883),
     databaseUrl,
     adminPassword,
+    healthSampleMs: integer(env, 'EDGEFLEET_HEALTH_SAMPLE_MS', DEFAULT_HEALTH_SAMPLE_MS, HEALTH_SAMPLE_MS_RANGE),
   };
 }

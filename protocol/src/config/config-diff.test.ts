@@ -1,4 +1,5 @@
-import { AgentConfigSchema, SECRET_MARKER } from '@edgefleet/protocol';
+import { AgentConfigSchema } from './agent-config.js';
+import { SECRET_MARKER } from './secret.js';
 import { describe, expect, it } from 'vitest';
 import { configWithSecrets, newSecrets, secretNeedles } from '../testing/config-with-secrets.js';
 import { diffConfigs } from './config-diff.js';

@@ -1,4 +1,7 @@
-import { canonicalJson, formatPath, listConfigSecrets, redactConfigSecrets, type ConfigChange } from '@edgefleet/protocol';
+import type { ConfigChange } from '../api/dto.js';
+import { formatPath } from '../validation.js';
+import { canonicalJson } from './canonical-json.js';
+import { listConfigSecrets, redactConfigSecrets } from './config-secrets.js';
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
