@@ -1,7 +1,8 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Clock } from '../common/clock.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 import { HealthSampleRepository } from './health-sample.repository.js';
 import { HealthSampler } from './health-sampler.service.js';
 
@@ -14,32 +15,14 @@ const SWEEP_EVERY_MS = 60_000;
 
 /** Deletes samples older than the history plus the margin. Idempotent, so every replica may run it. */
 @Injectable()
-export class HealthSampleRetention implements OnModuleInit, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
-  private readonly log: Logger;
-
+export class HealthSampleRetention extends PeriodicSweep {
   constructor(
     private readonly samples: HealthSampleRepository,
     private readonly sampler: HealthSampler,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
-    this.log = root.child({ component: 'health-retention' });
-  }
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => {
-      this.inFlight = this.sweep().catch((err: Error) => this.log.warn({ err: err.message }, 'health sample sweep failed'));
-    }, SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  /** Stops sweeping and lets a sweep under way finish before the database pool closes. */
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.inFlight;
+    super(SWEEP_EVERY_MS, 'health sample sweep', root.child({ component: 'health-retention' }));
   }
 
   async sweep(): Promise<number> {

@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AgentRepository } from '../agents/agent.repository.js';
 import { Clock } from '../common/clock.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 
 /** An agent silent for this many of its heartbeat intervals is shown offline… */
 export const SILENT_HEARTBEATS = 3;
@@ -18,31 +19,13 @@ const SWEEP_EVERY_MS = 10_000;
  * retained presence and the wills of agents that died meanwhile.
  */
 @Injectable()
-export class PresenceSweeper implements OnModuleInit, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
-  private readonly log: Logger;
-
+export class PresenceSweeper extends PeriodicSweep {
   constructor(
     private readonly agents: AgentRepository,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
-    this.log = root.child({ component: 'presence-sweeper' });
-  }
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => {
-      this.inFlight = this.sweep().catch((err: Error) => this.log.warn({ err: err.message }, 'presence sweep failed'));
-    }, SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  /** Stops sweeping and lets a sweep under way finish before the database pool closes. */
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.inFlight;
+    super(SWEEP_EVERY_MS, 'presence sweep', root.child({ component: 'presence-sweeper' }));
   }
 
   async sweep(): Promise<number> {
