@@ -1,4 +1,4 @@
-import type { AgentView, LoginResponse, SyncStatus } from '@edgefleet/protocol';
+import type { AgentSort, AgentView, LoginResponse, SyncStatus } from '@edgefleet/protocol';
 
 /** An answer of the REST API other than 2xx, with its `code` and `message` (and field issues for a 400). */
 export class ApiError extends Error {
@@ -19,6 +19,17 @@ export interface AgentPage {
   offset: number;
 }
 
+export interface AgentQuery {
+  status?: SyncStatus;
+  /** Part of the name or hardware id, any case. */
+  q?: string;
+  /** `key=value` (or `key`: has the label); all must match. */
+  labels?: string[];
+  sort?: AgentSort;
+  limit: number;
+  offset: number;
+}
+
 /**
  * The console's only way to the control plane: the public REST API under `/api/v1`, with the
  * signed-in user's bearer token. Whatever the console does, a script can do with the same calls.
@@ -28,6 +39,8 @@ export class ApiClient {
     private readonly token: string | null,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
     private readonly base = '/api/v1',
+    /** Called on a 401: the session expired or was revoked, so the console asks to sign in again. */
+    private readonly onUnauthorized?: () => void,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -38,6 +51,7 @@ export class ApiClient {
     const text = await res.text();
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (!res.ok) {
+      if (res.status === 401 && this.token) this.onUnauthorized?.();
       const e = (parsed ?? {}) as { code?: string; message?: string; issues?: Array<{ path: string; message: string }> };
       throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? (res.statusText || `HTTP ${res.status}`), e.issues ?? []);
     }
@@ -48,10 +62,17 @@ export class ApiClient {
     return this.request('POST', '/auth/login', { username, password });
   }
 
-  agents(query: { status?: SyncStatus; limit: number; offset: number }): Promise<AgentPage> {
+  agents(query: AgentQuery): Promise<AgentPage> {
     const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
     if (query.status) params.set('status', query.status);
+    if (query.q) params.set('q', query.q);
+    for (const label of query.labels ?? []) params.append('label', label);
+    if (query.sort) params.set('sort', query.sort);
     return this.request('GET', `/agents?${params.toString()}`);
+  }
+
+  agent(id: string): Promise<AgentView> {
+    return this.request('GET', `/agents/${encodeURIComponent(id)}`);
   }
 }
 

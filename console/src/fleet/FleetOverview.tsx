@@ -1,30 +1,65 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
-import { Alert, Badge, Group, Loader, Pagination, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import type { AgentView, SyncStatus } from '@edgefleet/protocol';
-import type { ApiClient } from '../api/client';
+import { Alert, Anchor, Badge, Group, Loader, Pagination, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import type { AgentSort, AgentView, SyncStatus } from '@edgefleet/protocol';
+import { useConsole } from '../app/console-context';
+import { SyncBadge, syncLabel, SYNC_COLOR } from './sync-status';
 
 export const SYNC_STATUSES: SyncStatus[] = ['IN_SYNC', 'PENDING', 'FAILED', 'OFFLINE'];
-const STATUS_COLOR: Record<SyncStatus, string> = { IN_SYNC: 'green', PENDING: 'yellow', FAILED: 'red', OFFLINE: 'gray' };
 const PAGE_SIZE = 50;
+const SORTS: Array<{ value: AgentSort; label: string }> = [
+  { value: 'name', label: 'Name A–Z' },
+  { value: '-name', label: 'Name Z–A' },
+  { value: '-lastSeenAt', label: 'Last seen, newest first' },
+  { value: 'lastSeenAt', label: 'Last seen, oldest first' },
+  { value: '-enrolledAt', label: 'Enrolled, newest first' },
+  { value: 'enrolledAt', label: 'Enrolled, oldest first' },
+  { value: 'status', label: 'Status: failed first' },
+];
+
+/** `line=7 site=berlin` → `['line=7', 'site=berlin']`; a bare `key` asks for agents that have the label. */
+export function parseLabelFilter(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && !t.startsWith('='));
+}
 
 /**
  * Every agent of the fleet with its sync status, revisions and last contact; counts by status on
  * top (one `?status=…&limit=1` per status: the totals come from the database, so they stay cheap
- * for 10,000 agents), filtered by status and paginated by the API.
+ * for 10,000 agents). Filtering by status, text and labels, sorting and paging are all done by
+ * the API, so the page only ever holds one page of agents.
  */
-export function FleetOverview({ client }: { client: ApiClient }) {
+export function FleetOverview() {
+  const { client } = useConsole();
   const [status, setStatus] = useState<SyncStatus | 'ALL'>('ALL');
+  const [text, setText] = useState('');
+  const [labelText, setLabelText] = useState('');
+  const [sort, setSort] = useState<AgentSort>('name');
   const [page, setPage] = useState(1);
+  const [q] = useDebouncedValue(text.trim(), 250);
+  const [labels] = useDebouncedValue(parseLabelFilter(labelText).join(' '), 250);
   const counts = useQueries({
     queries: SYNC_STATUSES.map((s) => ({ queryKey: ['agents', 'count', s], queryFn: () => client.agents({ status: s, limit: 1, offset: 0 }).then((p) => p.total), refetchInterval: 5_000 })),
   });
   const list = useQuery({
-    queryKey: ['agents', status, page],
-    queryFn: () => client.agents({ ...(status === 'ALL' ? {} : { status }), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+    queryKey: ['agents', status, q, labels, sort, page],
+    queryFn: () =>
+      client.agents({
+        ...(status === 'ALL' ? {} : { status }),
+        ...(q ? { q } : {}),
+        ...(labels ? { labels: labels.split(' ') } : {}),
+        sort,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+      }),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
+  const filtered = status !== 'ALL' || q !== '' || labels !== '';
 
   return (
     <Stack>
@@ -32,8 +67,8 @@ export function FleetOverview({ client }: { client: ApiClient }) {
       <Group gap="lg" aria-label="Agents by status">
         {SYNC_STATUSES.map((s, i) => (
           <Group key={s} gap={6}>
-            <Badge color={STATUS_COLOR[s]} variant="light">
-              {label(s)}
+            <Badge color={SYNC_COLOR[s]} variant="light">
+              {syncLabel(s)}
             </Badge>
             <Text fw={600} data-testid={`count-${s}`}>
               {counts[i]?.data ?? '…'}
@@ -41,14 +76,37 @@ export function FleetOverview({ client }: { client: ApiClient }) {
           </Group>
         ))}
       </Group>
-      <SegmentedControl
-        value={status}
-        onChange={(v) => {
-          setStatus(v as SyncStatus | 'ALL');
-          setPage(1);
-        }}
-        data={[{ value: 'ALL', label: 'All' }, ...SYNC_STATUSES.map((s) => ({ value: s, label: label(s) }))]}
-      />
+      <Group align="end" gap="sm">
+        <SegmentedControl
+          value={status}
+          onChange={(v) => {
+            setStatus(v as SyncStatus | 'ALL');
+            setPage(1);
+          }}
+          data={[{ value: 'ALL', label: 'All' }, ...SYNC_STATUSES.map((s) => ({ value: s, label: syncLabel(s) }))]}
+        />
+        <TextInput
+          label="Search"
+          placeholder="Name or hardware id"
+          value={text}
+          onChange={(e) => {
+            setText(e.currentTarget.value);
+            setPage(1);
+          }}
+          w={220}
+        />
+        <TextInput
+          label="Labels"
+          placeholder="line=7 site"
+          value={labelText}
+          onChange={(e) => {
+            setLabelText(e.currentTarget.value);
+            setPage(1);
+          }}
+          w={200}
+        />
+        <Select label="Sort" data={SORTS} value={sort} onChange={(v) => v && setSort(v as AgentSort)} allowDeselect={false} w={220} />
+      </Group>
       {list.isError ? (
         <Alert color="red" role="alert">
           Cannot load the agents: {list.error.message}
@@ -56,27 +114,44 @@ export function FleetOverview({ client }: { client: ApiClient }) {
       ) : list.isPending ? (
         <Loader aria-label="Loading agents" />
       ) : list.data.items.length === 0 ? (
-        <Text c="dimmed">{status === 'ALL' ? 'No agents yet: create an enrollment token and start an agent with it.' : `No agent is ${label(status).toLowerCase()}.`}</Text>
+        <Text c="dimmed">
+          {!filtered ? (
+            <>
+              No agents yet: <Anchor component={Link} to="/provisioning">create an enrollment token</Anchor> and start an agent with it.
+            </>
+          ) : status !== 'ALL' && q === '' && labels === '' ? (
+            `No agent is ${syncLabel(status).toLowerCase()}.`
+          ) : (
+            'No agent matches these filters.'
+          )}
+        </Text>
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Agent</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Applied / desired</Table.Th>
-                <Table.Th>Last seen</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>Labels</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((a) => (
-                <AgentRow key={a.id} agent={a} />
-              ))}
-            </Table.Tbody>
-          </Table>
-          {list.data.total > PAGE_SIZE && <Pagination total={Math.ceil(list.data.total / PAGE_SIZE)} value={page} onChange={setPage} />}
+          <Table.ScrollContainer minWidth={760}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Agent</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Applied / desired</Table.Th>
+                  <Table.Th>Last seen</Table.Th>
+                  <Table.Th>Version</Table.Th>
+                  <Table.Th>Labels</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.items.map((a) => (
+                  <AgentRow key={a.id} agent={a} />
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Group justify="space-between">
+            <Text size="sm" c="dimmed">
+              {list.data.total} agent{list.data.total === 1 ? '' : 's'}
+            </Text>
+            {list.data.total > PAGE_SIZE && <Pagination total={Math.ceil(list.data.total / PAGE_SIZE)} value={page} onChange={setPage} />}
+          </Group>
         </>
       )}
     </Stack>
@@ -87,7 +162,12 @@ function AgentRow({ agent }: { agent: AgentView }) {
   return (
     <Table.Tr>
       <Table.Td>
-        <Text fw={500}>{agent.name}</Text>
+        <Anchor component={Link} to={`/agents/${agent.id}`} fw={500}>
+          {agent.name}
+        </Anchor>
+        <Text size="xs" c="dimmed">
+          {agent.hardwareId}
+        </Text>
         {agent.lastError && (
           <Text size="xs" c="red">
             {agent.lastError.message}
@@ -95,7 +175,7 @@ function AgentRow({ agent }: { agent: AgentView }) {
         )}
       </Table.Td>
       <Table.Td>
-        <Badge color={STATUS_COLOR[agent.syncStatus]}>{label(agent.syncStatus)}</Badge>
+        <SyncBadge status={agent.syncStatus} />
       </Table.Td>
       <Table.Td>
         {agent.appliedRevision ?? '—'} / {agent.desiredRevision ?? '—'}
@@ -113,8 +193,4 @@ function AgentRow({ agent }: { agent: AgentView }) {
       </Table.Td>
     </Table.Tr>
   );
-}
-
-function label(s: SyncStatus): string {
-  return { IN_SYNC: 'In sync', PENDING: 'Pending', FAILED: 'Failed', OFFLINE: 'Offline' }[s];
 }
