@@ -52,3 +52,21 @@ export const EnrollmentResponseSchema = z.object({
   brokerUrl: z.string(),
 });
 export type EnrollmentResponse = z.infer<typeof EnrollmentResponseSchema>;
+
+/** How long a box waits between two polls of a pending enrollment, unless the control plane says otherwise. */
+export const DEFAULT_ENROLLMENT_RETRY_AFTER_SEC = 15;
+
+/**
+ * `202` to `POST /api/v1/enrollments` when the token requires approval and an operator has not
+ * approved the box yet. No certificate is issued: the box sends the same request (same CSR, so the
+ * same key) again after `retryAfterSec`, and gets `EnrollmentResponse` once approved,
+ * `403 ENROLLMENT_REJECTED` once rejected.
+ */
+export const EnrollmentPendingSchema = z.object({
+  status: z.literal('pending'),
+  agentId: z.string(),
+  fleetId: z.string(),
+  /** Seconds until the box should ask again. */
+  retryAfterSec: z.number().int().min(1),
+});
+export type EnrollmentPending = z.infer<typeof EnrollmentPendingSchema>;

@@ -28,6 +28,16 @@ export const ErrorCode = {
   TOKEN_EXHAUSTED: 'TOKEN_EXHAUSTED',
   /** The certificate signing request is malformed or its signature does not verify. */
   CSR_INVALID: 'CSR_INVALID',
+  /**
+   * The box's hardware id is waiting for approval (or approved but not yet given its first
+   * certificate) with another key: only the box that asked, holding the key of its first request,
+   * may take that identity. Final for the agent.
+   */
+  ENROLLMENT_KEY_MISMATCH: 'ENROLLMENT_KEY_MISMATCH',
+  /** An operator rejected this box's enrollment; the agent record must be deleted before it can ask again. Final for the agent. */
+  ENROLLMENT_REJECTED: 'ENROLLMENT_REJECTED',
+  /** Approve or reject addressed an agent that is not waiting for approval (already approved or rejected). */
+  AGENT_NOT_PENDING: 'AGENT_NOT_PENDING',
   /** A config message's document does not validate; the agent keeps its last good config. */
   CONFIG_INVALID: 'CONFIG_INVALID',
   /** A config message's sha256 does not match its document. */
@@ -68,6 +78,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   TOKEN_EXPIRED: 'The enrollment token has expired',
   TOKEN_EXHAUSTED: 'The enrollment token has no uses left',
   CSR_INVALID: 'The certificate signing request is not valid',
+  ENROLLMENT_KEY_MISMATCH: 'This hardware id is bound to an enrollment request made with another key',
+  ENROLLMENT_REJECTED: 'An operator rejected this box; the agent record must be deleted before it can enroll again',
+  AGENT_NOT_PENDING: 'The agent is not waiting for approval',
   CONFIG_INVALID: 'The configuration is not valid',
   CONFIG_DIGEST_MISMATCH: 'The configuration digest does not match its document',
   CONFIG_APPLY_FAILED: 'The configuration could not be applied',

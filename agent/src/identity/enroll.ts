@@ -1,12 +1,12 @@
 import { arch, hostname, platform, release } from 'node:os';
 import { z } from 'zod';
-import { EnrollmentResponseSchema, ValidationIssueSchema, describeIssues, parseWith, type EnrollmentRequest } from '@edgefleet/protocol';
+import { EnrollmentPendingSchema, EnrollmentResponseSchema, ValidationIssueSchema, describeIssues, parseWith, type EnrollmentRequest } from '@edgefleet/protocol';
 import type { Logger } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import { detectHardwareId } from './hardware-id.js';
-import { saveIdentity, type Identity } from './state-dir.js';
+import { clearPendingEnrollment, loadPendingEnrollment, savePendingEnrollment, saveIdentity, type Identity } from './state-dir.js';
 
 export interface EnrollParams {
   controlPlaneUrl: string;
@@ -40,23 +40,53 @@ export class EnrollmentRefused extends Error {
 export interface EnrollOptions {
   log: Logger;
   signal?: AbortSignal;
-  /** Gives up after this many failed attempts on network errors or 5xx (default: never). */
+  /** Gives up after this many consecutive failed attempts on network errors or 5xx (default: never). */
   maxAttempts?: number;
   fetchImpl?: typeof fetch;
+  /** How waits between requests are spent (tests pass a fake clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Source of jitter, [0, 1). */
+  random?: () => number;
+}
+
+/** Bounds on the wait between two polls of a pending enrollment, whatever the control plane asks for. */
+export const PENDING_POLL_MIN_SEC = 5;
+export const PENDING_POLL_MAX_SEC = 300;
+
+/**
+ * The wait before polling a pending enrollment again: the control plane's `retryAfterSec`, kept
+ * within 5 – 300 s, give or take 20 % so boxes switched on together do not poll in lockstep.
+ */
+export function pendingPollDelayMs(retryAfterSec: number, random: () => number = Math.random): number {
+  const clamp = (sec: number) => Math.min(PENDING_POLL_MAX_SEC, Math.max(PENDING_POLL_MIN_SEC, sec));
+  return Math.round(clamp(clamp(retryAfterSec) * (0.8 + 0.4 * random())) * 1000);
 }
 
 /**
  * Zero-touch enrollment: generate a key on the box, send a CSR with the token, store the signed
- * certificate. Network errors and 5xx are retried with backoff; a 4xx is final and its code and
- * message are surfaced as they came.
+ * certificate. The key and CSR are written to the state dir before the first request and reused
+ * until enrollment succeeds, so a box waiting for approval (`202`) keeps asking with the key the
+ * control plane bound its request to, across restarts too. A `202` is polled again after the
+ * `retryAfterSec` it names; network errors and 5xx are retried with backoff; a 4xx is final and its
+ * code and message are surfaced as they came (`ENROLLMENT_REJECTED`, `ENROLLMENT_KEY_MISMATCH`
+ * included).
  */
 export async function enroll(stateDir: string, params: EnrollParams, options: EnrollOptions): Promise<Identity> {
   const { log } = options;
   const fetchImpl = options.fetchImpl ?? fetch;
+  const wait = options.sleep ?? sleep;
+  const random = options.random ?? Math.random;
   const hardwareId = params.hardwareId ?? (await detectHardwareId());
   // The X.509 library (~20 MB resident) is loaded only while enrolling, not by a running agent.
   const { generateKeyAndCsr, certificateFingerprint } = await import('./csr.js');
-  const { keyPem, csrPem } = await generateKeyAndCsr(params.name ?? hardwareId);
+  let pending = await loadPendingEnrollment(stateDir);
+  if (pending) {
+    log.info({ since: pending.createdAt }, 'resuming enrollment with the key made earlier');
+  } else {
+    pending = { ...(await generateKeyAndCsr(params.name ?? hardwareId)), createdAt: new Date().toISOString() };
+    await savePendingEnrollment(stateDir, pending);
+  }
+  const { keyPem, csrPem } = pending;
   const body: EnrollmentRequest = {
     token: params.token,
     hardwareId,
@@ -65,8 +95,10 @@ export async function enroll(stateDir: string, params: EnrollParams, options: En
     csr: csrPem,
   };
   const url = new URL('/api/v1/enrollments', params.controlPlaneUrl).toString();
-  const backoff = new Backoff(1000, 60_000);
-  for (let attempt = 1; ; attempt++) {
+  const backoff = new Backoff(1000, 60_000, random);
+  let failures = 0;
+  let waitingAs: string | undefined;
+  for (;;) {
     let response: Response;
     try {
       response = await fetchImpl(url, {
@@ -85,17 +117,23 @@ export async function enroll(stateDir: string, params: EnrollParams, options: En
       await retryOrThrow(`control plane answered ${response.status}: ${describeApiError(text)}`);
       continue;
     }
+    if (response.status === 202) {
+      const waiting = parseWith(EnrollmentPendingSchema, parseJson(text));
+      if (!waiting.ok) throw new Error(`unexpected enrollment response: ${describeIssues(waiting.issues)}`);
+      const { agentId, retryAfterSec } = waiting.value;
+      if (waitingAs !== agentId) log.info({ agentId, fleetId: waiting.value.fleetId }, `waiting for approval by an operator (agent id ${agentId})`);
+      else log.debug({ agentId }, 'still waiting for approval');
+      waitingAs = agentId;
+      failures = 0;
+      backoff.reset();
+      await wait(pendingPollDelayMs(retryAfterSec, random), options.signal);
+      continue;
+    }
     if (response.status !== 201 && response.status !== 200) {
       const apiError = parseApiError(text);
       throw new EnrollmentRefused(response.status, apiError?.code ?? 'HTTP_' + response.status, apiError ? describeError(apiError) : text.slice(0, 500));
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error('the control plane answered the enrollment with something that is not JSON');
-    }
-    const parsed = parseWith(EnrollmentResponseSchema, json);
+    const parsed = parseWith(EnrollmentResponseSchema, parseJson(text));
     if (!parsed.ok) throw new Error(`unexpected enrollment response: ${describeIssues(parsed.issues)}`);
     const res = parsed.value;
     if (params.caFingerprint) {
@@ -113,15 +151,26 @@ export async function enroll(stateDir: string, params: EnrollParams, options: En
       certificateExpiresAt: res.certificateExpiresAt,
     };
     await saveIdentity(stateDir, identity, { keyPem, certPem: res.certificate, caPem: res.caChain.join('\n') });
+    // The key now lives in agent.key; the pending copy is not needed any more.
+    await clearPendingEnrollment(stateDir);
     log.info({ agentId: identity.agentId, fleetId: identity.fleetId, brokerUrl: identity.brokerUrl }, 'enrolled');
     return identity;
+  }
 
-    async function retryOrThrow(problem: string): Promise<void> {
-      if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) throw new Error(`enrollment failed after ${attempt} attempts: ${problem}`);
-      const wait = backoff.next();
-      log.warn({ attempt, retryInMs: wait, problem }, 'enrollment attempt failed; retrying');
-      await sleep(wait, options.signal);
-    }
+  async function retryOrThrow(problem: string): Promise<void> {
+    failures++;
+    if (options.maxAttempts !== undefined && failures >= options.maxAttempts) throw new Error(`enrollment failed after ${failures} attempts: ${problem}`);
+    const delay = backoff.next();
+    log.warn({ attempt: failures, retryInMs: delay, problem }, 'enrollment attempt failed; retrying');
+    await wait(delay, options.signal);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error('the control plane answered the enrollment with something that is not JSON');
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile, chmod } from 'node:fs/promises';
+import { readFile, chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IsoTimeSchema, describeIssues, parseJsonWith } from '@edgefleet/protocol';
@@ -30,6 +30,7 @@ export function statePaths(stateDir: string) {
     cert: join(stateDir, 'agent.crt'),
     ca: join(stateDir, 'ca.crt'),
     status: join(stateDir, 'status.json'),
+    pendingEnrollment: join(stateDir, 'pending-enrollment.json'),
   };
 }
 
@@ -73,4 +74,41 @@ export async function saveIdentity(stateDir: string, identity: Identity, credent
   await writeFileAtomic(paths.cert, credentials.certPem);
   await writeFileAtomic(paths.ca, credentials.caPem);
   await writeFileAtomic(paths.identity, `${JSON.stringify(identity, null, 2)}\n`);
+}
+
+/**
+ * `pending-enrollment.json` (mode 0600) — the key and CSR of an enrollment not finished yet. A box
+ * waiting for an operator's approval is known to the control plane by the key of its first request,
+ * so every poll, and every poll after a restart, must send that same CSR.
+ */
+export const PendingEnrollmentSchema = z.object({
+  keyPem: z.string().includes('PRIVATE KEY'),
+  csrPem: z.string().includes('CERTIFICATE REQUEST'),
+  createdAt: IsoTimeSchema,
+});
+export type PendingEnrollment = z.infer<typeof PendingEnrollmentSchema>;
+
+/** The key and CSR of an enrollment in progress, or undefined when there is none (or it is unreadable, so a new one is made). */
+export async function loadPendingEnrollment(stateDir: string): Promise<PendingEnrollment | undefined> {
+  let text: string;
+  try {
+    text = await readFile(statePaths(stateDir).pendingEnrollment, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const parsed = parseJsonWith(PendingEnrollmentSchema, text);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/** Written before the first request goes out, in one atomic write, so a restart finds the whole pair or none. */
+export async function savePendingEnrollment(stateDir: string, pending: PendingEnrollment): Promise<void> {
+  const path = statePaths(stateDir).pendingEnrollment;
+  await writeFileAtomic(path, `${JSON.stringify(pending, null, 2)}\n`, 0o600);
+  await chmod(path, 0o600);
+}
+
+/** Removes the pending key once the identity holds it (or is gone for good). */
+export async function clearPendingEnrollment(stateDir: string): Promise<void> {
+  await rm(statePaths(stateDir).pendingEnrollment, { force: true });
 }

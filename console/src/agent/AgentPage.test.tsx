@@ -35,6 +35,7 @@ const agent: AgentView = {
   sinks: [],
   heartbeat,
   enrolledAt: '2026-12-01T10:00:00.000Z',
+  approval: 'approved',
 };
 
 const history: AgentHealthHistory = {

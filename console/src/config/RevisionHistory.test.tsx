@@ -82,6 +82,7 @@ function fakePlane(stored: StoredRevision[], opts: { applied?: number | null } =
     sinks: [],
     heartbeat: null,
     enrolledAt: '2026-12-01T10:00:00.000Z',
+    approval: 'approved',
   });
 
   const fetchImpl: typeof fetch = async (input, init) => {

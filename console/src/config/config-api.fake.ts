@@ -81,6 +81,7 @@ export class FakeConfigApi {
       sinks: [],
       heartbeat: null,
       enrolledAt: '2026-12-01T10:00:00.000Z',
+      approval: 'approved',
     };
   }
 

@@ -23,6 +23,7 @@ const agent = (name: string, syncStatus: AgentView['syncStatus']): AgentView => 
   sinks: [],
   heartbeat: null,
   enrolledAt: '2026-12-01T10:00:00.000Z',
+  approval: 'approved',
 });
 
 /** A fetch that answers GET /api/v1/agents from a list, as the control plane filters and pages it. */

@@ -13,6 +13,7 @@ const created: EnrollmentTokenCreated = {
   expiresAt: '2026-12-04T10:00:00.000Z',
   maxUses: 5,
   labels: {},
+  requiresApproval: false,
   bootstrap: { controlPlaneUrl: 'https://plane.example:8443', token: "-ab'cd", caFingerprint: 'AB:CD' },
 };
 

@@ -1,4 +1,4 @@
-import { AgentSortSchema, SyncStatusSchema } from '@edgefleet/protocol';
+import { AgentApprovalSchema, AgentSortSchema, SyncStatusSchema } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { PaginationQuerySchema } from '../common/http/pagination.js';
 
@@ -40,5 +40,7 @@ export const ListAgentsQuerySchema = PaginationQuerySchema.extend({
     .transform((s) => s?.trim() || undefined),
   label: z.preprocess(asList, z.array(LabelSelectorSchema).max(MAX_LABEL_SELECTORS).optional()),
   sort: AgentSortSchema.default('name'),
+  /** Agents waiting for approval or rejected are listed only when asked for; the default list (and its counts) is the approved fleet. */
+  approval: AgentApprovalSchema.default('approved'),
 });
 export type ListAgentsQuery = z.output<typeof ListAgentsQuerySchema>;

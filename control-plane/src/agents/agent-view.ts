@@ -20,6 +20,7 @@ export function toAgentView(a: Agent): AgentView {
     fleetId: a.fleetId,
     name: a.name,
     hardwareId: a.hardwareId,
+    approval: a.approval,
     online: a.online,
     lastSeenAt: a.lastSeenAt?.toISOString() ?? null,
     desiredRevision: a.desiredRevision === 0 ? null : a.desiredRevision,

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma, type Agent } from '@prisma/client';
-import { AGENT_STATUS_SORT_ORDER, assertUnreachable, isNewerState, type AgentSort, type StateMessage, type SyncStatus } from '@edgefleet/protocol';
+import { AGENT_STATUS_SORT_ORDER, assertUnreachable, isNewerState, type AgentApproval, type AgentSort, type StateMessage, type SyncStatus } from '@edgefleet/protocol';
 import type { Pagination } from '../common/http/pagination.js';
 import { PRISMA, type PrismaClient } from '../database/prisma.js';
 import { labelsWhere, searchWhere, syncStatusWhere } from './agent-filters.js';
 import type { LabelSelector } from './agent-list-query.js';
 
 export interface AgentFilter {
+  /** Only agents in this approval state; every state when absent. */
+  approval?: AgentApproval;
   fleetId?: string;
   status?: SyncStatus;
   /** Case-insensitive substring of the name or the hardware id. */
@@ -44,6 +46,7 @@ export class AgentRepository {
   /** Every filter is a condition of its own under AND, so their ORs never meet in one object. */
   private where(filter: AgentFilter): Prisma.AgentWhereInput {
     const all: Prisma.AgentWhereInput[] = [];
+    if (filter.approval) all.push({ approval: filter.approval });
     if (filter.fleetId) all.push({ fleetId: filter.fleetId });
     if (filter.status) all.push(syncStatusWhere(filter.status, this.prisma.agent.fields));
     if (filter.q) all.push(searchWhere(filter.q));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AgentSort, AgentView } from '@edgefleet/protocol';
 import { AppError } from '../common/errors/app-error.js';
 import type { Pagination } from '../common/http/pagination.js';
+import { ApprovalService } from '../enrollment/approval.service.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
 import { AgentRepository, type AgentFilter } from './agent.repository.js';
 import { toAgentView } from './agent-view.js';
@@ -11,6 +12,7 @@ export class AgentsService {
   constructor(
     private readonly agents: AgentRepository,
     private readonly publisher: ConfigPublisher,
+    private readonly approval: ApprovalService,
   ) {}
 
   async list(filter: AgentFilter, sort: AgentSort, page: Pagination): Promise<{ items: AgentView[]; total: number; limit: number; offset: number }> {
@@ -22,6 +24,16 @@ export class AgentsService {
     const a = await this.agents.findById(id);
     if (!a) throw new AppError('NOT_FOUND', `No agent ${id}`);
     return toAgentView(a);
+  }
+
+  /** Approves an agent waiting for approval (`ApprovalService`). */
+  async approve(id: string, by: string): Promise<AgentView> {
+    return toAgentView(await this.approval.approve(id, by));
+  }
+
+  /** Rejects an agent waiting for approval (`ApprovalService`). */
+  async reject(id: string, by: string): Promise<AgentView> {
+    return toAgentView(await this.approval.reject(id, by));
   }
 
   /** Deletes the agent and its revisions, and clears its retained config on the broker. */

@@ -23,9 +23,11 @@ import { ConfigsController } from '../configs/configs.controller.js';
 import { TrustedCertificatesController } from '../configs/trusted-certificates.controller.js';
 import { PasswordHasher } from '../crypto/password-hasher.js';
 import { PRISMA, type PrismaClient } from '../database/prisma.js';
+import { ApprovalService } from '../enrollment/approval.service.js';
 import { EnrollmentController } from '../enrollment/enrollment.controller.js';
 import { EnrollmentRepository } from '../enrollment/enrollment.repository.js';
 import { EnrollmentService } from '../enrollment/enrollment.service.js';
+import { InitialRevision } from '../enrollment/initial-revision.js';
 import { BROKER_TLS, type BrokerTls } from '../fleet-broker/broker-tls.js';
 import { CommandService } from '../fleet-broker/command.service.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
@@ -84,6 +86,8 @@ export class AppModule {
         ConfigService,
         EnrollmentRepository,
         EnrollmentService,
+        InitialRevision,
+        ApprovalService,
         FleetBrokerService,
         ConfigPublisher,
         IngestionService,

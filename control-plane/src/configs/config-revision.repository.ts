@@ -24,13 +24,15 @@ export class ConfigRevisionRepository {
 
   /**
    * Appends a revision for one agent. `SELECT … FOR UPDATE` locks the agent row for the rest of
-   * the transaction, so concurrent writers queue and get consecutive numbers.
+   * the transaction, so concurrent writers queue and get consecutive numbers. An agent that is
+   * not approved gets no config: its first one is the fleet template, made when it is approved.
    */
   async append(agentId: string, rev: NewRevision, tx?: Tx): Promise<ConfigRevision> {
     if (!tx) return this.prisma.$transaction((inner) => this.append(agentId, rev, inner));
-    const rows = await tx.$queryRaw<{ desiredRevision: number }[]>`SELECT "desiredRevision" FROM "Agent" WHERE "id" = ${agentId}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ desiredRevision: number; approval: string }[]>`SELECT "desiredRevision", "approval"::text AS "approval" FROM "Agent" WHERE "id" = ${agentId}::uuid FOR UPDATE`;
     const row = rows[0];
     if (!row) throw new AppError('NOT_FOUND', `No agent ${agentId}`);
+    if (row.approval !== 'approved') throw new AppError('CONFLICT', `Agent ${agentId} is ${row.approval === 'pending' ? 'waiting for approval' : 'rejected'}; it gets a config once an operator approves it`);
     const revision = nextRevision(row.desiredRevision);
     await tx.agent.update({ where: { id: agentId }, data: { desiredRevision: revision } });
     return tx.configRevision.create({
@@ -59,7 +61,7 @@ export class ConfigRevisionRepository {
   }
 
   /**
-   * Stores a fleet's template and appends the same revision to every agent of the fleet in one
+   * Stores a fleet's template and appends the same revision to every approved agent of the fleet in one
    * statement: the UPDATE takes each agent row's lock and bumps its counter, the INSERT reads the
    * bumped numbers. One round trip whether the fleet has 1 or 10,000 agents. `make` gets the
    * current template, read under the fleet row's lock (a new template may keep its secrets), and
@@ -77,7 +79,7 @@ export class ConfigRevisionRepository {
       return tx.$queryRaw<DesiredConfig[]>`
         WITH bumped AS (
           UPDATE "Agent" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = now()
-          WHERE "fleetId" = ${fleetId}::uuid
+          WHERE "fleetId" = ${fleetId}::uuid AND "approval" = 'approved'
           RETURNING "id", "desiredRevision"
         )
         INSERT INTO "ConfigRevision" ("id", "agentId", "revision", "document", "sha256", "author", "comment", "createdAt")

@@ -1,6 +1,7 @@
-import { Body, Controller, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import { EnrollmentRequestSchema, EnrollmentResponseSchema, type EnrollmentRequest, type EnrollmentResponse } from '@edgefleet/protocol';
+import { Body, Controller, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { EnrollmentPendingSchema, EnrollmentRequestSchema, EnrollmentResponseSchema, type EnrollmentPending, type EnrollmentRequest, type EnrollmentResponse } from '@edgefleet/protocol';
 import { openApiSchema } from '../common/http/openapi.js';
 import { Public } from '../common/http/public.decorator.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
@@ -14,9 +15,21 @@ export class EnrollmentController {
   /** Public: the enrollment token in the body is the credential. */
   @Public()
   @Post()
+  @ApiOperation({
+    summary:
+      'Enrolls a box: 201 with its identity and certificate; 202 while a token that requires approval waits for an operator (send the same request again after `retryAfterSec`); 403 ENROLLMENT_REJECTED once rejected; 409 ENROLLMENT_KEY_MISMATCH for a CSR with another key than the pending request.',
+  })
   @ApiBody({ schema: openApiSchema(EnrollmentRequestSchema, 'input') })
   @ApiCreatedResponse({ schema: openApiSchema(EnrollmentResponseSchema) })
-  enroll(@Body(new ZodValidationPipe(EnrollmentRequestSchema)) body: EnrollmentRequest): Promise<EnrollmentResponse> {
-    return this.enrollment.enroll(body);
+  @ApiAcceptedResponse({ schema: openApiSchema(EnrollmentPendingSchema) })
+  async enroll(
+    @Body(new ZodValidationPipe(EnrollmentRequestSchema)) body: EnrollmentRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EnrollmentResponse | EnrollmentPending> {
+    const outcome = await this.enrollment.enroll(body);
+    if (outcome.status === 'pending') {
+      res.status(HttpStatus.ACCEPTED).setHeader('Retry-After', String(outcome.body.retryAfterSec));
+    }
+    return outcome.body;
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EnrollmentToken, Prisma } from '@prisma/client';
+import type { Agent, AgentApproval, EnrollmentToken, Prisma } from '@prisma/client';
 import { PRISMA, type PrismaClient } from '../database/prisma.js';
 
 type Tx = Prisma.TransactionClient;
@@ -20,6 +20,15 @@ export class EnrollmentRepository {
     return tx.agent.findUnique({ where: { fleetId_hardwareId: { fleetId, hardwareId } } });
   }
 
+  findAgentById(id: string): Promise<Agent | null> {
+    return this.prisma.agent.findUnique({ where: { id } });
+  }
+
+  /** An agent the transaction has just updated, so it is there. */
+  agentById(tx: Tx, id: string): Promise<Agent> {
+    return tx.agent.findUniqueOrThrow({ where: { id } });
+  }
+
   /** Counts one use if any is left: check and increment in one statement, so concurrent enrollments cannot overshoot. */
   async takeUse(tx: Tx, tokenId: string): Promise<boolean> {
     const n = await tx.$executeRaw`UPDATE "EnrollmentToken" SET "uses" = "uses" + 1 WHERE "id" = ${tokenId}::uuid AND ("maxUses" IS NULL OR "uses" < "maxUses")`;
@@ -32,6 +41,15 @@ export class EnrollmentRepository {
 
   updateAgent(tx: Tx, id: string, data: Prisma.AgentUncheckedUpdateInput) {
     return tx.agent.update({ where: { id }, data });
+  }
+
+  /**
+   * Moves a pending agent to `to` in one conditional statement, so two operators deciding at once
+   * cannot both win. Answers whether the agent was pending.
+   */
+  async decidePending(tx: Tx, id: string, to: Exclude<AgentApproval, 'pending'>): Promise<boolean> {
+    const { count } = await tx.agent.updateMany({ where: { id, approval: 'pending' }, data: { approval: to } });
+    return count === 1;
   }
 
   fleetTemplate(tx: Tx, fleetId: string) {

@@ -49,7 +49,17 @@ describe('enrollment tokens: listing and revocation', () => {
 
   it('lists tokens with revokedAt null while they are active', async () => {
     const { id } = await create({ description: 'line 1', labels: { line: '1' }, maxUses: 5 });
-    expect(await find(id)).toMatchObject({ id, fleetId, description: 'line 1', labels: { line: '1' }, maxUses: 5, uses: 0, revokedAt: null, createdBy: 'admin' });
+    expect(await find(id)).toMatchObject({ id, fleetId, description: 'line 1', labels: { line: '1' }, maxUses: 5, uses: 0, requiresApproval: false, revokedAt: null, createdBy: 'admin' });
+  });
+
+  it('keeps whether a token requires approval, false unless asked for', async () => {
+    const res = await api<{ id: string; requiresApproval: boolean }>('POST', tokensPath(), { requiresApproval: true });
+    expect(res.status).toBe(201);
+    expect(res.body.requiresApproval).toBe(true);
+    expect((await find(res.body.id))?.requiresApproval).toBe(true);
+    const bad = await api<ApiErrorBody & { issues: { path: string }[] }>('POST', tokensPath(), { requiresApproval: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i) => i.path)).toEqual(['requiresApproval']);
   });
 
   it('revokes a token: 204, revokedAt shown, and enrollment refused like an expired token', async () => {

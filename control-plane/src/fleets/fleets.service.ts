@@ -23,6 +23,7 @@ function toTokenView(t: EnrollmentToken): EnrollmentTokenView {
     expiresAt: t.expiresAt.toISOString(),
     maxUses: t.maxUses,
     uses: t.uses,
+    requiresApproval: t.requiresApproval,
     revokedAt: t.revokedAt?.toISOString() ?? null,
     createdBy: t.createdBy,
     createdAt: t.createdAt.toISOString(),
@@ -66,6 +67,7 @@ export class FleetsService {
       labels: req.labels,
       expiresAt,
       maxUses: req.maxUses ?? null,
+      requiresApproval: req.requiresApproval,
       createdBy,
     });
     return {
@@ -75,6 +77,7 @@ export class FleetsService {
       expiresAt: expiresAt.toISOString(),
       maxUses: row.maxUses,
       labels: req.labels,
+      requiresApproval: row.requiresApproval,
       bootstrap: { controlPlaneUrl: this.runtime.apiUrl, token, caFingerprint: this.ca.fingerprint },
     };
   }

@@ -21,11 +21,21 @@ export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 export const SyncStatusSchema = z.enum(['IN_SYNC', 'PENDING', 'FAILED', 'OFFLINE']);
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 
+/**
+ * Whether an agent may have an identity: `approved` (every agent enrolled with a token that does
+ * not require approval, and every agent from before approvals existed), `pending` (enrolled with a
+ * token that requires approval, waiting for an operator; no certificate, no config), `rejected`
+ * (refused by an operator; the box's polls get `403 ENROLLMENT_REJECTED` until the record is deleted).
+ */
+export const AgentApprovalSchema = z.enum(['approved', 'pending', 'rejected']);
+export type AgentApproval = z.infer<typeof AgentApprovalSchema>;
+
 export const AgentViewSchema = z.object({
   id: z.string(),
   fleetId: z.string(),
   name: z.string(),
   hardwareId: z.string(),
+  approval: AgentApprovalSchema,
   online: z.boolean(),
   lastSeenAt: IsoTimeSchema.nullable(),
   desiredRevision: z.number().int().nullable(),
@@ -151,6 +161,8 @@ export const CreateEnrollmentTokenRequestSchema = z
     expiresInSec: z.number().int().min(60).max(31_536_000).default(86_400),
     maxUses: z.number().int().min(1).max(1_000_000).optional(),
     labels: z.record(z.string().min(1).max(64), z.string().max(256)).default({}),
+    /** Agents enrolling with this token wait as `pending` until an operator approves them. */
+    requiresApproval: z.boolean().default(false),
   })
   .strict();
 export type CreateEnrollmentTokenRequest = z.infer<typeof CreateEnrollmentTokenRequestSchema>;
@@ -163,6 +175,7 @@ export const EnrollmentTokenCreatedSchema = z.object({
   expiresAt: IsoTimeSchema,
   maxUses: z.number().int().nullable(),
   labels: z.record(z.string(), z.string()),
+  requiresApproval: z.boolean(),
   /** A ready bootstrap file for box images. */
   bootstrap: z.object({ controlPlaneUrl: z.string(), token: z.string(), caFingerprint: z.string().optional() }),
 });
@@ -177,6 +190,7 @@ export const EnrollmentTokenViewSchema = z.object({
   expiresAt: IsoTimeSchema,
   maxUses: z.number().int().nullable(),
   uses: z.number().int(),
+  requiresApproval: z.boolean(),
   revokedAt: IsoTimeSchema.nullable(),
   createdBy: z.string(),
   createdAt: IsoTimeSchema,

@@ -17,6 +17,9 @@ describe('httpStatusOf', () => {
     expect(httpStatusOf('NOT_FOUND')).toBe(404);
     expect(httpStatusOf('AGENT_OFFLINE')).toBe(409);
     expect(httpStatusOf('AGENT_TIMEOUT')).toBe(504);
+    expect(httpStatusOf('ENROLLMENT_REJECTED')).toBe(403);
+    expect(httpStatusOf('ENROLLMENT_KEY_MISMATCH')).toBe(409);
+    expect(httpStatusOf('AGENT_NOT_PENDING')).toBe(409);
     expect(httpStatusOf('INTERNAL')).toBe(500);
   });
 });

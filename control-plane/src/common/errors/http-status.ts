@@ -12,13 +12,18 @@ export function httpStatusOf(code: ErrorCode): number {
       return 401;
     case 'FORBIDDEN':
     case 'TOKEN_EXHAUSTED':
+    case 'ENROLLMENT_REJECTED':
       return 403;
     case 'NOT_FOUND':
     case 'TAG_NOT_FOUND':
       return 404;
     // AGENT_OFFLINE: a live command cannot reach an agent that is not connected; the agent's state, not the request, is at fault.
+    // ENROLLMENT_KEY_MISMATCH: the hardware id is held by a request made with another key.
+    // AGENT_NOT_PENDING: approve/reject of an agent already decided.
     case 'CONFLICT':
     case 'AGENT_OFFLINE':
+    case 'ENROLLMENT_KEY_MISMATCH':
+    case 'AGENT_NOT_PENDING':
       return 409;
     // Errors an agent reports about what it was asked to do: the request was understood but cannot be carried out.
     case 'CONFIG_INVALID':
