@@ -5,6 +5,7 @@ import {
   Badge,
   Button,
   Card,
+  Checkbox,
   Code,
   CopyButton,
   Group,
@@ -22,6 +23,7 @@ import type { EnrollmentTokenCreated, EnrollmentTokenView, FleetView } from '@ed
 import { ApiError } from '../api/client';
 import { useConsole } from '../app/console-context';
 import { formatAgo } from '../format';
+import { PendingAgents } from './PendingAgents';
 import { bootstrapFile, enrollOneLiner, parseLabels, tokenState, writeBootstrapOneLiner, type TokenState } from './bootstrap';
 
 const LIFETIMES = [
@@ -33,7 +35,10 @@ const LIFETIMES = [
 ];
 const STATE_COLOR: Record<TokenState, string> = { active: 'green', revoked: 'red', expired: 'gray', 'used up': 'gray' };
 
-/** Enrollment tokens of a fleet: create one (shown once, with its bootstrap file and one-liners), list and revoke. */
+/**
+ * Enrollment tokens of a fleet: create one (shown once, with its bootstrap file and one-liners), list and revoke;
+ * and the boxes that enrolled with a token requiring approval, waiting for an administrator's decision.
+ */
 export function Provisioning() {
   const { client, canProvision } = useConsole();
   const fleets = useQuery({ queryKey: ['fleets'], queryFn: () => client.request<FleetView[]>('GET', '/fleets') });
@@ -64,6 +69,7 @@ export function Provisioning() {
         <Text c="dimmed">No fleet exists yet.</Text>
       ) : (
         <>
+          <PendingAgents fleets={fleets.data} canDecide={canProvision} />
           {canProvision && <CreateToken fleetId={fleetId} />}
           <TokenList fleetId={fleetId} canRevoke={canProvision} />
         </>
@@ -84,6 +90,7 @@ function CreateToken({ fleetId }: { fleetId: string }) {
   const [lifetime, setLifetime] = useState(String(86_400));
   const [maxUses, setMaxUses] = useState<number | ''>('');
   const [labelText, setLabelText] = useState('');
+  const [requiresApproval, setRequiresApproval] = useState(false);
   const [created, setCreated] = useState<EnrollmentTokenCreated | null>(null);
   const labels = parseLabels(labelText);
   const create = useMutation({
@@ -93,12 +100,14 @@ function CreateToken({ fleetId }: { fleetId: string }) {
         expiresInSec: Number(lifetime),
         ...(maxUses !== '' ? { maxUses } : {}),
         labels: labels.ok ? labels.labels : {},
+        requiresApproval,
       }),
     onSuccess: (token) => {
       setCreated(token);
       setDescription('');
       setMaxUses('');
       setLabelText('');
+      setRequiresApproval(false);
       void queries.invalidateQueries({ queryKey: ['tokens', fleetId] });
     },
   });
@@ -126,6 +135,15 @@ function CreateToken({ fleetId }: { fleetId: string }) {
             onChange={(e) => setLabelText(e.currentTarget.value)}
             error={labels.ok ? fieldError('labels') : labels.message}
             w={240}
+          />
+          <Checkbox
+            label="Require approval"
+            description="Boxes wait until an administrator approves them"
+            checked={requiresApproval}
+            onChange={(e) => setRequiresApproval(e.currentTarget.checked)}
+            error={fieldError('requiresApproval')}
+            mt={30}
+            w={200}
           />
           <Button type="submit" mt={25} loading={create.isPending} disabled={!labels.ok}>
             Create token
@@ -157,6 +175,12 @@ function CreatedToken({ created, onDone }: { created: EnrollmentTokenCreated; on
   return (
     <Stack>
       <Alert color="yellow">This is the only time the token is shown: only its hash is stored. Copy it now.</Alert>
+      {created.requiresApproval && (
+        <Alert color="blue" data-testid="created-requires-approval">
+          Boxes enrolled with this token wait under &quot;Waiting for approval&quot; on this page until an administrator approves them; only then do they get their
+          certificate, join the fleet and get its config.
+        </Alert>
+      )}
       <Copyable label="Token" value={created.token} testId="created-token" />
       <Copyable label="Bootstrap file (bootstrap.json)" value={file} testId="bootstrap-file" block />
       <Group>
@@ -227,12 +251,13 @@ function TokenList({ fleetId, canRevoke }: { fleetId: string; canRevoke: boolean
       ) : tokens.data.length === 0 ? (
         <Text c="dimmed">No enrollment token yet.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={760}>
+        <Table.ScrollContainer minWidth={840}>
           <Table data-testid="tokens">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Description</Table.Th>
                 <Table.Th>State</Table.Th>
+                <Table.Th>Approval</Table.Th>
                 <Table.Th>Uses</Table.Th>
                 <Table.Th>Expires</Table.Th>
                 <Table.Th>Labels</Table.Th>
@@ -249,6 +274,16 @@ function TokenList({ fleetId, canRevoke }: { fleetId: string; canRevoke: boolean
                     <Table.Td>
                       <Badge color={STATE_COLOR[state]} variant="light">
                         {state}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge
+                        color={t.requiresApproval ? 'orange' : 'gray'}
+                        variant={t.requiresApproval ? 'light' : 'outline'}
+                        data-testid="token-approval"
+                        title={t.requiresApproval ? 'Boxes enrolled with it wait for approval' : 'Boxes enrolled with it join the fleet at once'}
+                      >
+                        {t.requiresApproval ? 'approval' : 'auto'}
                       </Badge>
                     </Table.Td>
                     <Table.Td>

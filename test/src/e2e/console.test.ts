@@ -4,8 +4,8 @@
  * and a real agent process on the simulator. A first-time user signs in with the admin password
  * and, without reading docs: finds the agent in sync, sees its values move, writes a value and
  * sees it come back from the device, changes a group's interval and watches the agent apply it,
- * tests the device's connection, and creates an enrollment token that really enrolls a second
- * box. Screenshots of each screen go to a temp dir, or with UPDATE_SCREENSHOTS=1 to
+ * tests the device's connection, and creates an enrollment token that requires approval, with
+ * which a second box enrolls, waits, and is approved. Screenshots of each screen go to a temp dir, or with UPDATE_SCREENSHOTS=1 to
  * docs/screenshots/ (the README shows those).
  */
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -156,10 +156,11 @@ describe('console: run a fleet from the browser, in Chromium', { timeout: 120_00
     await shot('commissioning');
   });
 
-  it('creates an enrollment token that enrolls another box, and opens pages by their address', async () => {
+  it('creates an enrollment token that requires approval, and approves the box that enrolls with it', async () => {
     await page.getByRole('link', { name: 'Provisioning' }).click();
     await page.getByLabel('Description').fill('line 7 boxes');
     await page.getByLabel('Labels').fill('line=7');
+    await page.getByLabel('Require approval').check();
     await page.getByRole('button', { name: 'Create token' }).click();
     const token = (await page.getByTestId('created-token').textContent()) ?? '';
     expect(token.length).toBeGreaterThan(20);
@@ -168,16 +169,23 @@ describe('console: run a fleet from the browser, in Chromium', { timeout: 120_00
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.poll(async () => page.getByTestId('tokens').textContent()).toContain('line 7 boxes');
 
+    // A box enrolls with the token from the screen and waits for an operator.
     secondBox = await spawnAgent({ stateDir: path.join(dir, 'second-box'), controlPlaneUrl: stack.apiUrl, token, name: 'second-box', hardwareId: 'hw-second-box' });
+    const pending = page.getByTestId('pending-agent').filter({ hasText: 'second-box' });
+    await pending.waitFor({ timeout: 20_000 });
+    await secondBox.waitForOutput(/waiting for approval/);
+    await shot('approval');
+    await pending.getByTestId('approve-agent').click();
     const enrolled = await eventually(
-      async () => (await stack.api('GET', '/api/v1/agents', undefined, AgentListSchema)).items.find((a) => a.name === 'second-box'),
-      'the second box enrolled with the token from the console',
+      async () => (await stack.api('GET', '/api/v1/agents', undefined, AgentListSchema)).items.find((a) => a.name === 'second-box' && a.online),
+      'the approved box enrolled and online',
+      60_000,
     );
     expect(enrolled.labels).toEqual({ line: '7' });
     await page.getByRole('link', { name: 'Fleet' }).click();
     await page.getByLabel('Labels').fill('line=7');
     await expect.poll(async () => page.getByRole('row').filter({ hasText: 'press-gateway' }).count(), { timeout: 15_000 }).toBe(0);
-    expect(await page.getByRole('row').filter({ hasText: 'second-box' }).count()).toBe(1);
+    await expect.poll(async () => page.getByRole('row').filter({ hasText: 'second-box' }).count(), { timeout: 15_000 }).toBe(1);
 
     // A reload of a page's own address gets the console, not a 404.
     await page.goto(`${stack.apiUrl}/agents/${agentId}/values`);
