@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     ...(env.EDGEFLEET_PUBLIC_URL ? { publicUrl: env.EDGEFLEET_PUBLIC_URL } : {}),
     ...(env.EDGEFLEET_CONSOLE_DIR ? { consoleDir: env.EDGEFLEET_CONSOLE_DIR } : {}),
     healthSampleMs: env.EDGEFLEET_HEALTH_SAMPLE_MS,
+    rateLimits: { loginPerMinute: env.EDGEFLEET_LOGIN_LIMIT_PER_MIN, enrollmentsPerMinute: env.EDGEFLEET_ENROLL_LIMIT_PER_MIN },
     logger: env.EDGEFLEET_LOG_LEVEL,
   });
   const stop = (): void => {

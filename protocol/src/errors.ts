@@ -12,10 +12,14 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** Authenticated, but the role does not allow this action. */
   FORBIDDEN: 'FORBIDDEN',
-  /** The addressed resource (fleet, agent, revision, token, device, tag) does not exist. */
+  /** The addressed resource (fleet, agent, revision, token, device, tag, user) does not exist. */
   NOT_FOUND: 'NOT_FOUND',
   /** The request conflicts with the current state (duplicate name, concurrent revision). */
   CONFLICT: 'CONFLICT',
+  /** Deleting or demoting this user would leave no admin, and nobody could manage users any more. */
+  LAST_ADMIN: 'LAST_ADMIN',
+  /** A user cannot delete their own account (another admin must). */
+  CANNOT_DELETE_SELF: 'CANNOT_DELETE_SELF',
   /** The agent is not connected to the fleet broker, so a live command cannot reach it. */
   AGENT_OFFLINE: 'AGENT_OFFLINE',
   /** The agent did not answer a command before its deadline. */
@@ -72,6 +76,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   FORBIDDEN: 'Your role does not allow this action',
   NOT_FOUND: 'Not found',
   CONFLICT: 'The request conflicts with the current state',
+  LAST_ADMIN: 'This is the last admin; make another user admin first',
+  CANNOT_DELETE_SELF: 'You cannot delete your own account',
   AGENT_OFFLINE: 'The agent is offline',
   AGENT_TIMEOUT: 'The agent did not answer in time',
   TOKEN_INVALID: 'The enrollment token is not valid',

@@ -13,6 +13,7 @@ import * as x509 from '@peculiar/x509';
 interface Answer {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 interface LogLine {
   level: number;
@@ -48,7 +49,7 @@ describe('enroll: waiting for approval', () => {
     await onRequest?.();
     const next = answers.shift();
     if (!next) throw new Error('no answer left');
-    return new Response(JSON.stringify(next.body), { status: next.status, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(next.body), { status: next.status, headers: { 'content-type': 'application/json', ...next.headers } });
   };
   const options = (over: Partial<EnrollOptions> = {}): EnrollOptions => ({
     log: createLogger('debug', {}, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) }),
@@ -165,5 +166,13 @@ describe('enroll: waiting for approval', () => {
     expect(pendingPollDelayMs(1, () => 0.999)).toBeLessThanOrEqual(6000);
     expect(pendingPollDelayMs(86_400, () => 0.999)).toBe(PENDING_POLL_MAX_SEC * 1000);
     expect(pendingPollDelayMs(86_400, () => 0)).toBe(240_000);
+  });
+
+  it('waits as long as a 429 says (Retry-After) and asks again, instead of giving up', async () => {
+    answers = [{ ...refused(429, 'RATE_LIMITED', 'Too many enrollment requests from this address'), headers: { 'retry-after': '7' } }, enrolled];
+    const identity = await enroll(dir, params, options());
+    expect(identity.agentId).toBe(AGENT);
+    expect(sleeps).toEqual([7_500]);
+    expect(csrs).toHaveLength(2);
   });
 });

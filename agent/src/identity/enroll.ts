@@ -117,6 +117,14 @@ export async function enroll(stateDir: string, params: EnrollParams, options: En
       await retryOrThrow(`control plane answered ${response.status}: ${describeApiError(text)}`);
       continue;
     }
+    if (response.status === 429) {
+      // Rate limited (a whole line of boxes booting behind one address): wait as told, then ask again.
+      const retryAfterSec = Number(response.headers.get('retry-after'));
+      const delay = Number.isFinite(retryAfterSec) && retryAfterSec > 0 ? Math.min(retryAfterSec, 300) * 1000 + Math.round(random() * 1000) : backoff.next();
+      log.warn({ retryInMs: delay, problem: describeApiError(text) }, 'the control plane asked to slow down; retrying');
+      await wait(delay, options.signal);
+      continue;
+    }
     if (response.status === 202) {
       const waiting = parseWith(EnrollmentPendingSchema, parseJson(text));
       if (!waiting.ok) throw new Error(`unexpected enrollment response: ${describeIssues(waiting.issues)}`);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@
 import { AgentHealthHistorySchema, type AgentHealthHistory } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
+import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { AgentHealthService } from './agent-health.service.js';
@@ -16,6 +17,7 @@ const HealthQuerySchema = z.object({ minutes: z.coerce.number().int().min(1).max
 export class AgentHealthController {
   constructor(private readonly health: AgentHealthService) {}
 
+  @MinimumRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Health samples of the last `minutes` (1–60, default 60), oldest first: at most one per `sampleMs`, taken from the heartbeats as the plane received them.' })
   @ApiQuery({ name: 'minutes', required: false, type: Number })

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { openApiSchema } from '../common/http/openapi.js';
+import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { ListAgentsQuerySchema, type ListAgentsQuery } from './agent-list-query.js';
@@ -16,6 +17,7 @@ import { AgentsService } from './agents.service.js';
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @MinimumRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Agents, filtered and sorted in the database; `total` counts every agent that matches the filters.' })
   @ApiQuery({ name: 'fleetId', required: false })
@@ -32,12 +34,14 @@ export class AgentsController {
     return this.agents.list({ ...filter, ...(label ? { labels: label } : {}) }, sort, { limit, offset });
   }
 
+  @MinimumRole('viewer')
   @Get(':id')
   @ApiOkResponse({ schema: openApiSchema(AgentViewSchema) })
   get(@Param('id', UuidParamPipe) id: string): Promise<AgentView> {
     return this.agents.get(id);
   }
 
+  @MinimumRole('admin')
   @Post(':id/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approves an agent waiting for approval: it gets the fleet template as revision 1 now, and its certificate on its next enrollment poll. 409 AGENT_NOT_PENDING when it is not pending.' })
@@ -46,6 +50,7 @@ export class AgentsController {
     return this.agents.approve(id, user.username);
   }
 
+  @MinimumRole('admin')
   @Post(':id/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rejects an agent waiting for approval: its box is refused (403 ENROLLMENT_REJECTED) until the agent is deleted. 409 AGENT_NOT_PENDING when it is not pending.' })
@@ -54,6 +59,7 @@ export class AgentsController {
     return this.agents.reject(id, user.username);
   }
 
+  @MinimumRole('admin')
   @Delete(':id')
   @HttpCode(204)
   async delete(@Param('id', UuidParamPipe) id: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { Logger } from 'pino';
 import { AgentHealthController } from '../agent-health/agent-health.controller.js';
 import { AgentHealthService } from '../agent-health/agent-health.service.js';
@@ -15,6 +16,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { SessionGuard } from '../auth/session.guard.js';
 import { Clock } from '../common/clock.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { RateLimitGuard, rateLimitOptions } from '../common/rate-limit/rate-limit.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
 import { ConfigRevisionRepository } from '../configs/config-revision.repository.js';
 import { ConfigSecrets } from '../configs/config-secrets.service.js';
@@ -41,6 +43,9 @@ import { FleetsService } from '../fleets/fleets.service.js';
 import { HealthController } from '../health/health.controller.js';
 import { LiveController } from '../live/live.controller.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
+import { UserRepository } from '../users/user.repository.js';
+import { UsersController } from '../users/users.controller.js';
+import { UsersService } from '../users/users.service.js';
 import { StartupService } from './startup.service.js';
 import { FLEET_CA, RuntimeInfo } from './runtime.js';
 
@@ -59,7 +64,8 @@ export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, AuthController, FleetsController, AgentsController, AgentHealthController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController],
+      imports: [ThrottlerModule.forRoot(rateLimitOptions(deps.settings.rateLimits))],
+      controllers: [HealthController, AuthController, FleetsController, AgentsController, AgentHealthController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController, UsersController],
       providers: [
         { provide: SETTINGS, useValue: deps.settings },
         { provide: ROOT_LOGGER, useValue: deps.logger },
@@ -67,11 +73,15 @@ export class AppModule {
         { provide: FLEET_CA, useValue: deps.ca },
         { provide: BROKER_TLS, useValue: deps.brokerTls },
         { provide: RuntimeInfo, useValue: deps.runtime },
+        // Rate limits first: a guesser is slowed before any session or database work.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: SessionGuard },
         Clock,
         PasswordHasher,
         AuthRepository,
         AuthService,
+        UserRepository,
+        UsersService,
         FleetRepository,
         EnrollmentTokenRepository,
         FleetsService,

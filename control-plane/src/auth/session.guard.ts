@@ -1,10 +1,12 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { Logger } from 'pino';
 import { AppError } from '../common/errors/app-error.js';
-import { IS_PUBLIC } from '../common/http/public.decorator.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { SessionUser } from './auth.repository.js';
 import { AuthService } from './auth.service.js';
+import { forbiddenMessage, roleAllows } from './roles.js';
+import { declaredAccess } from './route-access.js';
 
 export interface AuthenticatedRequest extends Request {
   user?: SessionUser;
@@ -18,21 +20,39 @@ export function bearerToken(req: Request): string | undefined {
   return m?.[1];
 }
 
-/** The global guard: every route needs a live session unless it is marked `@Public()`. */
+/**
+ * The global guard. A `@Public()` route passes. Any other route needs a live session (401
+ * UNAUTHENTICATED) and a role at least the one its `@MinimumRole()` names (403 FORBIDDEN, naming
+ * both roles). Guards run before pipes, so a refused request is never validated nor acted on.
+ * A route that declares neither (or both) is refused with 500 and an error in the log: failing
+ * closed, since a forgotten declaration must not become "any signed-in user".
+ */
 @Injectable()
 export class SessionGuard implements CanActivate {
+  private readonly log: Logger;
+
   constructor(
-    private readonly reflector: Reflector,
     private readonly auth: AuthService,
-  ) {}
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'access' });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    const access = declaredAccess(handler, controller);
+    if (access.kind === 'public') return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(req);
     if (!token) throw new AppError('UNAUTHENTICATED');
     const user = await this.auth.authenticate(token);
     if (!user) throw new AppError('UNAUTHENTICATED', 'The session is unknown or has expired');
+    if (access.kind !== 'role') {
+      this.log.error({ route: `${controller.name}.${handler.name}`, access: access.kind }, 'route refused: it must carry exactly one of @Public() and @MinimumRole()');
+      throw new AppError('INTERNAL');
+    }
+    if (!roleAllows(user.role, access.role)) throw new AppError('FORBIDDEN', forbiddenMessage(user.role, access.role));
     req.user = user;
     req.sessionToken = token;
     return true;

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
   consoleDir?: string;
   /** Keep at most one heartbeat per agent per this many ms as a health sample (1000 – 3600000); default 30000. */
   healthSampleMs?: number;
+  /** Requests per client address per minute to sign in (default 10) and to enroll (default 600); beyond them, 429. */
+  rateLimits?: { loginPerMinute?: number; enrollmentsPerMinute?: number };
   logger?: LogLevelOption;
   /** Where log lines (JSON) go; default stdout. */
   logDestination?: DestinationStream;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_HEALTH_SAMPLE_MS, HEALTH_SAMPLE_MS_RANGE } from './settings.js';
+import { DEFAULT_HEALTH_SAMPLE_MS, DEFAULT_RATE_LIMITS, HEALTH_SAMPLE_MS_RANGE } from './settings.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   EDGEFLEET_CONSOLE_DIR: z.string().min(1).optional(),
   EDGEFLEET_LOG_LEVEL: z.enum(['error', 'info', 'debug']).default('info'),
   EDGEFLEET_HEALTH_SAMPLE_MS: z.coerce.number().int().min(HEALTH_SAMPLE_MS_RANGE.min).max(HEALTH_SAMPLE_MS_RANGE.max).default(DEFAULT_HEALTH_SAMPLE_MS),
+  EDGEFLEET_LOGIN_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RATE_LIMITS.loginPerMinute),
+  EDGEFLEET_ENROLL_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMITS.enrollmentsPerMinute),
 });
 
 export type Env = z.output<typeof EnvSchema> & { brokerCaPem?: string[]; brokerCertPem?: string; brokerKeyPem?: string };

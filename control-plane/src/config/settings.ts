@@ -12,6 +12,13 @@ export const DEFAULT_HEALTH_SAMPLE_MS = 30_000;
 /** A second up to the hour the samples are kept for. */
 export const HEALTH_SAMPLE_MS_RANGE = { min: 1000, max: 3_600_000 } as const;
 
+/** Per client address per minute; see docs/configuration.md. */
+export const DEFAULT_RATE_LIMITS = { loginPerMinute: 10, enrollmentsPerMinute: 600 } as const;
+const RateLimitsSchema = z.object({
+  loginPerMinute: z.number().int().min(1).max(100_000).default(DEFAULT_RATE_LIMITS.loginPerMinute),
+  enrollmentsPerMinute: z.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMITS.enrollmentsPerMinute),
+});
+
 const OptionsSchema = z.object({
   port: z.number().int().min(0).max(65_535),
   host: z.string().min(1).default('0.0.0.0'),
@@ -30,6 +37,7 @@ const OptionsSchema = z.object({
   publicUrl: z.url().optional(),
   consoleDir: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
   healthSampleMs: z.number().int().min(HEALTH_SAMPLE_MS_RANGE.min).max(HEALTH_SAMPLE_MS_RANGE.max).default(DEFAULT_HEALTH_SAMPLE_MS),
+  rateLimits: RateLimitsSchema.default(DEFAULT_RATE_LIMITS),
   logger: z.union([z.literal(false), z.enum(['error', 'info', 'debug'])]).default('info'),
   logDestination: z.custom<DestinationStream>((v) => typeof (v as { write?: unknown } | null)?.write === 'function', 'must be a stream with write()').optional(),
 });

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { openApiSchema } from '../common/http/openapi.js';
+import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { PaginationQuerySchema, type Pagination } from '../common/http/pagination.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
@@ -33,6 +34,7 @@ const DiffQuerySchema = z.object({ from: z.coerce.number().int().min(1).optional
 export class ConfigsController {
   constructor(private readonly configs: ConfigService) {}
 
+  @MinimumRole('viewer')
   @Get()
   @ApiOkResponse({ schema: openApiSchema(ConfigRevisionViewSchema) })
   desired(@Param('id', UuidParamPipe) id: string): Promise<ConfigRevisionView> {
@@ -40,6 +42,7 @@ export class ConfigsController {
   }
 
   /** A secret sent as `SECRET_MARKER` keeps the one stored at the same field of the desired config. */
+  @MinimumRole('operator')
   @Put()
   @HttpCode(201)
   @ApiBody({ schema: openApiSchema(PutConfigRequestSchema, 'input') })
@@ -52,6 +55,7 @@ export class ConfigsController {
     return this.configs.put(id, body.document, user.username, body.comment);
   }
 
+  @MinimumRole('viewer')
   @Post('diff')
   @HttpCode(200)
   @ApiOperation({
@@ -64,18 +68,21 @@ export class ConfigsController {
     return this.configs.previewDiff(id, body.document, body.from);
   }
 
+  @MinimumRole('viewer')
   @Get('revisions')
   @ApiOkResponse({ schema: openApiSchema(z.object({ items: z.array(ConfigRevisionViewSchema), total: z.number(), limit: z.number(), offset: z.number() })) })
   list(@Param('id', UuidParamPipe) id: string, @Query(new ZodValidationPipe(PaginationQuerySchema)) page: Pagination) {
     return this.configs.list(id, page);
   }
 
+  @MinimumRole('viewer')
   @Get('revisions/:revision')
   @ApiOkResponse({ schema: openApiSchema(ConfigRevisionViewSchema) })
   get(@Param('id', UuidParamPipe) id: string, @Param('revision', new ZodValidationPipe(RevisionParamSchema)) revision: number): Promise<ConfigRevisionView> {
     return this.configs.get(id, revision);
   }
 
+  @MinimumRole('viewer')
   @Get('revisions/:revision/diff')
   @ApiOperation({ summary: 'What changed in a revision: from revision `from` (default: the one before) to this one. A changed secret is listed with `secret: true`, its value redacted.' })
   @ApiQuery({ name: 'from', required: false, type: Number })
@@ -88,6 +95,7 @@ export class ConfigsController {
     return this.configs.diff(id, revision, query.from);
   }
 
+  @MinimumRole('operator')
   @Post('rollback')
   @ApiBody({ schema: openApiSchema(RollbackRequestSchema, 'input') })
   @ApiCreatedResponse({ schema: openApiSchema(ConfigRevisionViewSchema) })

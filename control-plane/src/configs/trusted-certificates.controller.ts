@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { openApiSchema } from '../common/http/openapi.js';
+import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { ConfigService } from './config.service.js';
@@ -27,6 +28,7 @@ const FingerprintParamsSchema = z.object({ device: NameSchema, fingerprint: Cert
 export class TrustedCertificatesController {
   constructor(private readonly configs: ConfigService) {}
 
+  @MinimumRole('operator')
   @Post()
   @ApiOperation({
     summary: "Trusts an OPC UA server certificate for a device (the fingerprint a test-connection reported), in a new config revision",
@@ -48,6 +50,7 @@ export class TrustedCertificatesController {
     return revision;
   }
 
+  @MinimumRole('operator')
   @Delete(':fingerprint')
   @HttpCode(200)
   @ApiOperation({

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { EnrollmentPendingSchema, EnrollmentRequestSchema, EnrollmentResponseSchema, type EnrollmentPending, type EnrollmentRequest, type EnrollmentResponse } from '@edgefleet/protocol';
 import { openApiSchema } from '../common/http/openapi.js';
 import { Public } from '../common/http/public.decorator.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { EnrollmentService } from './enrollment.service.js';
 
@@ -14,6 +15,7 @@ export class EnrollmentController {
 
   /** Public: the enrollment token in the body is the credential. */
   @Public()
+  @RateLimit('enrollment')
   @Post()
   @ApiOperation({
     summary:

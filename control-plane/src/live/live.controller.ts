@@ -16,6 +16,7 @@ import {
 } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { openApiSchema } from '../common/http/openapi.js';
+import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../common/http/zod-validation.pipe.js';
 import { ConfigService } from '../configs/config.service.js';
@@ -45,6 +46,7 @@ export class LiveController {
     private readonly configs: ConfigService,
   ) {}
 
+  @MinimumRole('viewer')
   @Get('values')
   @ApiOperation({ summary: 'The latest values the agent holds from its polls (nothing is read from the devices)' })
   @ApiQuery({ name: 'device', required: false })
@@ -60,6 +62,7 @@ export class LiveController {
     return { agentId: id, groups: result.groups };
   }
 
+  @MinimumRole('operator')
   @Post('tags/read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reads a group, or one tag of it, from the device now' })
@@ -74,6 +77,7 @@ export class LiveController {
     return this.commands.send(id, 'read', body, q.timeoutMs);
   }
 
+  @MinimumRole('operator')
   @Post('tags/write')
   @HttpCode(200)
   @ApiOperation({ summary: "Writes a value, in engineering units, to an 'rw' tag; answers once the device has acknowledged it" })
@@ -88,6 +92,7 @@ export class LiveController {
     return this.commands.send(id, 'write', body, q.timeoutMs);
   }
 
+  @MinimumRole('operator')
   @Post('browse')
   @HttpCode(200)
   @ApiOperation({ summary: "Lists an OPC UA node's children (default the Objects folder), on a configured device (by name) or an unsaved one (in full)" })
@@ -103,6 +108,7 @@ export class LiveController {
     return this.commands.send(id, 'browse', { ...body, device }, q.timeoutMs);
   }
 
+  @MinimumRole('operator')
   @Post('devices/test-connection')
   @HttpCode(200)
   @ApiOperation({

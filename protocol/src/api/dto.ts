@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema, IsoTimeSchema } from '../messages/common.js';
 import { ValidationIssueSchema } from '../validation.js';
+import { secret } from '../config/secret.js';
 import { ComponentStateSchema } from '../messages/state-message.js';
 import { DeviceStatsSchema, HeartbeatMessageSchema, SinkStatsSchema } from '../messages/heartbeat-message.js';
 
@@ -17,6 +18,43 @@ export const LoginRequestSchema = z.object({ username: z.string().min(1).max(128
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 export const LoginResponseSchema = z.object({ token: z.string(), expiresAt: IsoTimeSchema, user: z.object({ username: z.string(), role: z.string() }) });
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+
+/**
+ * What a signed-in user may do. Each role includes the ones below it: `viewer` reads; `operator`
+ * also changes configs, trusts certificates and reads, browses, tests and writes devices; `admin`
+ * also provisions (enrollment tokens, approvals, agent deletion, fleet templates) and manages users.
+ */
+export const RoleSchema = z.enum(['viewer', 'operator', 'admin']);
+export type Role = z.infer<typeof RoleSchema>;
+
+/** A user as the API shows it: never the password hash. */
+export const UserViewSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: RoleSchema,
+  createdAt: IsoTimeSchema,
+  updatedAt: IsoTimeSchema,
+});
+export type UserView = z.infer<typeof UserViewSchema>;
+
+/** User names: letters, digits and `. _ @ -`, starting with a letter or digit (they show in config authors and audit fields). */
+export const UsernameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'may hold only letters, digits and . _ @ -, and must start with a letter or digit');
+/** At least 12 characters; the upper bound only keeps hashing cheap. */
+export const NewPasswordSchema = secret(z.string().min(12).max(1024));
+
+export const CreateUserRequestSchema = z.object({ username: UsernameSchema, password: NewPasswordSchema, role: RoleSchema }).strict();
+export type CreateUserRequest = z.infer<typeof CreateUserRequestSchema>;
+
+/** Either or both; changing either ends the user's sessions. */
+export const UpdateUserRequestSchema = z
+  .object({ role: RoleSchema.optional(), password: NewPasswordSchema.optional() })
+  .strict()
+  .refine((v) => v.role !== undefined || v.password !== undefined, { message: 'give a role, a password or both' });
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequestSchema>;
 
 export const SyncStatusSchema = z.enum(['IN_SYNC', 'PENDING', 'FAILED', 'OFFLINE']);
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;

@@ -14,6 +14,9 @@ describe('httpStatusOf', () => {
   it('maps the codes the API documents', () => {
     expect(httpStatusOf('VALIDATION_FAILED')).toBe(400);
     expect(httpStatusOf('UNAUTHENTICATED')).toBe(401);
+    expect(httpStatusOf('FORBIDDEN')).toBe(403);
+    expect(httpStatusOf('LAST_ADMIN')).toBe(409);
+    expect(httpStatusOf('CANNOT_DELETE_SELF')).toBe(409);
     expect(httpStatusOf('NOT_FOUND')).toBe(404);
     expect(httpStatusOf('AGENT_OFFLINE')).toBe(409);
     expect(httpStatusOf('AGENT_TIMEOUT')).toBe(504);
