@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Logger } from 'pino';
@@ -10,6 +10,12 @@ import { HealthSampler } from '../agent-health/health-sampler.service.js';
 import { AgentRepository } from '../agents/agent.repository.js';
 import { AgentsController } from '../agents/agents.controller.js';
 import { AgentsService } from '../agents/agents.service.js';
+import { AuditRouteGuard } from '../audit/audit-route.guard.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { AuditController } from '../audit/audit.controller.js';
+import { AuditMiddleware } from '../audit/audit.middleware.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AuthController } from '../auth/auth.controller.js';
 import { AuthRepository } from '../auth/auth.repository.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -60,12 +66,17 @@ export interface AppDependencies {
 }
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  /** Every request passes the audit middleware, which records each change (see control-plane/src/audit). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
   static register(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
       imports: [ThrottlerModule.forRoot(rateLimitOptions(deps.settings.rateLimits))],
-      controllers: [HealthController, AuthController, FleetsController, AgentsController, AgentHealthController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController, UsersController],
+      controllers: [HealthController, AuthController, FleetsController, AgentsController, AgentHealthController, ConfigsController, TrustedCertificatesController, LiveController, EnrollmentController, UsersController, AuditController],
       providers: [
         { provide: SETTINGS, useValue: deps.settings },
         { provide: ROOT_LOGGER, useValue: deps.logger },
@@ -73,6 +84,8 @@ export class AppModule {
         { provide: FLEET_CA, useValue: deps.ca },
         { provide: BROKER_TLS, useValue: deps.brokerTls },
         { provide: RuntimeInfo, useValue: deps.runtime },
+        // The audit guard refuses nothing; first, so a request any later guard refuses is still logged against its route.
+        { provide: APP_GUARD, useClass: AuditRouteGuard },
         // Rate limits first: a guesser is slowed before any session or database work.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: SessionGuard },
@@ -104,6 +117,10 @@ export class AppModule {
         PresenceSweeper,
         CommandService,
         StartupService,
+        AuditRepository,
+        AuditTrail,
+        AuditService,
+        AuditMiddleware,
       ],
     };
   }

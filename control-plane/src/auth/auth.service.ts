@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LoginRequest, LoginResponse } from '@edgefleet/protocol';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { AppError } from '../common/errors/app-error.js';
 import { Clock } from '../common/clock.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
@@ -19,6 +20,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Creates the admin user on a fresh installation. */
@@ -30,7 +32,12 @@ export class AuthService {
   async login(req: LoginRequest): Promise<LoginResponse> {
     const user = await this.repo.findUserByName(req.username);
     const ok = await this.hasher.verify(req.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new AppError('UNAUTHENTICATED', 'Wrong user name or password');
+    if (!user || !ok) {
+      // The name tried is a detail, not the actor: nobody was identified.
+      this.audit.note({ action: 'auth.login-failed', targetType: 'user', actor: null, actorRole: null, details: { username: req.username } });
+      throw new AppError('UNAUTHENTICATED', 'Wrong user name or password');
+    }
+    this.audit.note({ action: 'auth.login', targetType: 'user', targetId: user.id, actor: user.username, actorRole: user.role });
     const token = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
@@ -44,6 +51,7 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
+    this.audit.note({ action: 'auth.logout' });
     await this.repo.deleteSession(hashToken(token));
   }
 }

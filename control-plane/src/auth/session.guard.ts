@@ -52,9 +52,10 @@ export class SessionGuard implements CanActivate {
       this.log.error({ route: `${controller.name}.${handler.name}`, access: access.kind }, 'route refused: it must carry exactly one of @Public() and @MinimumRole()');
       throw new AppError('INTERNAL');
     }
-    if (!roleAllows(user.role, access.role)) throw new AppError('FORBIDDEN', forbiddenMessage(user.role, access.role));
+    // Set before the role check, so the audit log names who was refused.
     req.user = user;
     req.sessionToken = token;
+    if (!roleAllows(user.role, access.role)) throw new AppError('FORBIDDEN', forbiddenMessage(user.role, access.role));
     return true;
   }
 }

@@ -12,6 +12,7 @@ import {
   type ConfigPreviewDiff,
   type ConfigRevisionView,
 } from '@edgefleet/protocol';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { Pagination } from '../common/http/pagination.js';
 import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
@@ -58,6 +59,7 @@ export class ConfigService {
     private readonly revisions: ConfigRevisionRepository,
     private readonly publisher: ConfigPublisher,
     private readonly secrets: ConfigSecrets,
+    private readonly audit: AuditTrail,
   ) {}
 
   async desired(agentId: string): Promise<ConfigRevisionView> {
@@ -114,19 +116,23 @@ export class ConfigService {
 
   /** Stores a document as the agent's next revision; secrets sent as the marker keep the desired config's. */
   async put(agentId: string, document: unknown, author: string, comment?: string): Promise<ConfigRevisionView> {
+    this.audit.note({ action: 'config.put', targetType: 'agent', targetId: agentId });
     const row = keepsStoredSecrets(document)
       ? await this.putKeepingSecrets(agentId, document, author, comment ?? null)
       : await this.revisions.append(agentId, this.revisionOf(normalizeConfig(document), author, comment ?? null));
+    await this.noteRevision(row);
     this.publishInBackground([row]);
     return toRevisionView(row);
   }
 
   /** Rolling back is moving forward: a new revision carrying an older one's document. */
   async rollback(agentId: string, revision: number, author: string, comment?: string): Promise<ConfigRevisionView> {
+    this.audit.note({ action: 'config.rollback', targetType: 'agent', targetId: agentId, details: { rollbackTo: revision } });
     const old = await this.find(agentId, revision);
     // Opened and sealed again rather than copied, so a row from before sealing is not copied in clear.
     const document = this.secrets.sealRevision(this.secrets.openRevision(old) as AgentConfig, old.sha256);
     const row = await this.revisions.append(agentId, { document, sha256: old.sha256, author, comment: comment ?? `rollback to revision ${revision}`, rollbackOf: revision });
+    await this.noteRevision(row);
     this.publishInBackground([row]);
     return toRevisionView(row);
   }
@@ -148,7 +154,12 @@ export class ConfigService {
       if (!change) return null;
       return this.revisionOf(normalizeConfig(change.document), author, change.comment);
     });
-    if (created) this.publishInBackground([row]);
+    if (created) {
+      await this.noteRevision(row);
+      this.publishInBackground([row]);
+    } else {
+      this.audit.note({ before: { revision: row.revision }, after: { revision: row.revision }, details: { changed: false } });
+    }
     return { revision: toRevisionView(row), created };
   }
 
@@ -157,11 +168,13 @@ export class ConfigService {
    * marker keep the template's.
    */
   async putFleet(fleetId: string, document: unknown, author: string, comment?: string): Promise<{ agents: number; revisions: { agentId: string; revision: number }[] }> {
+    this.audit.note({ action: 'fleet.config.put', targetType: 'fleet', targetId: fleetId, ...(comment !== undefined ? { details: { comment } } : {}) });
     const created = await this.revisions.appendForFleet(fleetId, (template) => {
       const normalized = normalizeConfig(restoreKeptSecrets(document, () => this.secrets.openTemplate(template, fleetId)));
       return { template: this.secrets.sealTemplate(normalized.document, fleetId), revision: this.revisionOf(normalized, author, comment ?? null) };
     });
     this.publishInBackground(created);
+    this.audit.note({ after: { revisions: created.map((c) => ({ agentId: c.agentId, revision: c.revision })) }, details: { agents: created.length } });
     return { agents: created.length, revisions: created.map((c) => ({ agentId: c.agentId, revision: c.revision })) };
   }
 
@@ -180,6 +193,21 @@ export class ConfigService {
   private async defaultBase(agentId: string, applied: number | null, desired: ConfigRevision | null): Promise<ConfigRevision | null> {
     if (applied === null || applied === desired?.revision) return desired;
     return (await this.revisions.find(agentId, applied)) ?? desired;
+  }
+
+  /**
+   * Tells the audit log what a new revision changed: the revision numbers and the diff from the
+   * one before (redacted by `diffConfigs`), never the documents, which hold secrets.
+   */
+  private async noteRevision(row: ConfigRevision): Promise<void> {
+    const previous = row.revision > 1 ? await this.revisions.find(row.agentId, row.revision - 1) : null;
+    const after = this.secrets.openRevision(row) as AgentConfig;
+    const changes = diffConfigs(previous ? this.secrets.openRevision(previous) : emptyLike(after), after);
+    this.audit.note({
+      before: { revision: previous?.revision ?? null },
+      after: { revision: row.revision, sha256: row.sha256 },
+      details: { changes, ...(row.comment !== null ? { comment: row.comment } : {}), ...(row.rollbackOf !== null ? { rollbackOf: row.rollbackOf } : {}) },
+    });
   }
 
   private async find(agentId: string, revision: number): Promise<ConfigRevision> {

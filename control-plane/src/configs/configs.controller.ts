@@ -14,6 +14,7 @@ import {
 } from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
+import { Unaudited } from '../audit/unaudited.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { openApiSchema } from '../common/http/openapi.js';
 import { MinimumRole } from '../common/http/minimum-role.decorator.js';
@@ -56,6 +57,7 @@ export class ConfigsController {
   }
 
   @MinimumRole('viewer')
+  @Unaudited()
   @Post('diff')
   @HttpCode(200)
   @ApiOperation({

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CertificateFingerprintSchema, ConfigRevisionViewSchema, NameSchema, type ConfigRevisionView } from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { SessionUser } from '../auth/auth.repository.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { openApiSchema } from '../common/http/openapi.js';
 import { MinimumRole } from '../common/http/minimum-role.decorator.js';
@@ -26,7 +27,10 @@ const FingerprintParamsSchema = z.object({ device: NameSchema, fingerprint: Cert
 @ApiBearerAuth()
 @Controller('agents/:id/devices/:device/trusted-certificates')
 export class TrustedCertificatesController {
-  constructor(private readonly configs: ConfigService) {}
+  constructor(
+    private readonly configs: ConfigService,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @MinimumRole('operator')
   @Post()
@@ -45,6 +49,7 @@ export class TrustedCertificatesController {
     @CurrentUser() user: SessionUser,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConfigRevisionView> {
+    this.audit.note({ action: 'certificate.trust', targetType: 'agent', targetId: id, details: { device: params.device, fingerprint: body.fingerprint } });
     const { revision, created } = await this.configs.amend(id, user.username, (doc) => withTrustedCertificate(doc, params.device, body.fingerprint, true));
     res.status(created ? 201 : 200);
     return revision;
@@ -65,6 +70,7 @@ export class TrustedCertificatesController {
     @Param(new ZodValidationPipe(FingerprintParamsSchema)) params: z.output<typeof FingerprintParamsSchema>,
     @CurrentUser() user: SessionUser,
   ): Promise<ConfigRevisionView> {
+    this.audit.note({ action: 'certificate.untrust', targetType: 'agent', targetId: id, details: { device: params.device, fingerprint: params.fingerprint } });
     const { revision } = await this.configs.amend(id, user.username, (doc) => withTrustedCertificate(doc, params.device, params.fingerprint, false));
     return revision;
   }

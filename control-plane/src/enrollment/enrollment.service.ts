@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_ENROLLMENT_RETRY_AFTER_SEC, type EnrollmentPending, type EnrollmentRequest, type EnrollmentResponse } from '@edgefleet/protocol';
 import { FLEET_CA } from '../app/runtime.js';
 import { Clock } from '../common/clock.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { SETTINGS, type Settings } from '../config/settings.js';
@@ -51,11 +52,35 @@ export class EnrollmentService {
     @Inject(FLEET_CA) private readonly ca: CertificateAuthority,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(ROOT_LOGGER) root: Logger,
+    private readonly audit: AuditTrail,
   ) {
     this.log = root.child({ component: 'enrollment' });
   }
 
+  /**
+   * Audited (`agent.enroll`, actor `enrollment`) when a certificate is issued, a box starts
+   * waiting for approval, or the request is refused; a poll of a box still waiting is not.
+   */
   async enroll(req: EnrollmentRequest): Promise<EnrollmentOutcome> {
+    try {
+      const outcome = await this.enrollChecked(req);
+      if (outcome.status === 'enrolled' || outcome.created) {
+        this.audit.note({
+          action: 'agent.enroll',
+          actor: 'enrollment',
+          targetType: 'agent',
+          targetId: outcome.body.agentId,
+          details: { hardwareId: req.hardwareId, fleetId: outcome.body.fleetId, ...(outcome.status === 'pending' ? { pending: true } : {}) },
+        });
+      }
+      return outcome;
+    } catch (err) {
+      this.audit.note({ action: 'agent.enroll', actor: 'enrollment', targetType: 'agent', details: { hardwareId: req.hardwareId } });
+      throw err;
+    }
+  }
+
+  private async enrollChecked(req: EnrollmentRequest): Promise<EnrollmentOutcome & { created?: boolean }> {
     const token = await this.repo.findTokenByHash(hashToken(req.token));
     // Unknown and revoked tokens look alike (see `tokenProblem`); the rest is decided per agent.
     if (!token || token.revokedAt) throw new AppError('TOKEN_INVALID');
@@ -70,7 +95,7 @@ export class EnrollmentService {
     }
   }
 
-  private async enrollWith(token: EnrollmentToken, req: EnrollmentRequest): Promise<EnrollmentOutcome> {
+  private async enrollWith(token: EnrollmentToken, req: EnrollmentRequest): Promise<EnrollmentOutcome & { created?: boolean }> {
     const fleetId = token.fleetId;
     const settled = await this.repo.transaction(async (tx): Promise<Settled> => {
       const existing = await this.repo.findAgent(tx, fleetId, req.hardwareId);
@@ -92,7 +117,7 @@ export class EnrollmentService {
 
     if (settled.kind === 'pending') {
       if (settled.created) this.log.info({ agentId: settled.agentId, fleetId, hardwareId: req.hardwareId }, 'agent waits for approval');
-      return { status: 'pending', body: { status: 'pending', agentId: settled.agentId, fleetId, retryAfterSec: DEFAULT_ENROLLMENT_RETRY_AFTER_SEC } };
+      return { status: 'pending', created: settled.created, body: { status: 'pending', agentId: settled.agentId, fleetId, retryAfterSec: DEFAULT_ENROLLMENT_RETRY_AFTER_SEC } };
     }
     if (settled.initial) await this.publisher.publish([settled.initial]);
     this.log.info({ agentId: settled.agentId, fleetId, reenrolled: settled.reenrolled }, 'agent enrolled');

@@ -3,6 +3,7 @@ import type { EnrollmentToken, Prisma } from '@prisma/client';
 import { EnrollmentTokenViewSchema, type CreateEnrollmentTokenRequest, type EnrollmentTokenCreated, type EnrollmentTokenView } from '@edgefleet/protocol';
 import { FLEET_CA, RuntimeInfo } from '../app/runtime.js';
 import { Clock } from '../common/clock.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { AppError } from '../common/errors/app-error.js';
 import { hashToken, newToken } from '../crypto/tokens.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
@@ -38,6 +39,7 @@ export class FleetsService {
     private readonly clock: Clock,
     private readonly runtime: RuntimeInfo,
     @Inject(FLEET_CA) private readonly ca: CertificateAuthority,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** The default template holds no secret, so it is stored as it is (templates with secrets come through `ConfigService.putFleet`). */
@@ -57,6 +59,7 @@ export class FleetsService {
 
   /** Creates a token; the token itself is in this answer only, the database keeps its hash. */
   async createEnrollmentToken(fleetId: string, req: CreateEnrollmentTokenRequest, createdBy: string): Promise<EnrollmentTokenCreated> {
+    this.audit.note({ action: 'enrollment-token.create', targetType: 'fleet', targetId: fleetId });
     await this.get(fleetId);
     const token = newToken();
     const expiresAt = new Date(this.clock.now().getTime() + req.expiresInSec * 1000);
@@ -69,6 +72,13 @@ export class FleetsService {
       maxUses: req.maxUses ?? null,
       requiresApproval: req.requiresApproval,
       createdBy,
+    });
+    // What the token allows, never the token itself.
+    this.audit.note({
+      targetType: 'enrollment-token',
+      targetId: row.id,
+      after: { description: row.description, labels: req.labels, expiresAt: expiresAt.toISOString(), maxUses: row.maxUses, requiresApproval: row.requiresApproval },
+      details: { fleetId },
     });
     return {
       id: row.id,
@@ -92,6 +102,7 @@ export class FleetsService {
    * token). Agents it enrolled keep their identity. Revoking again changes nothing.
    */
   async revokeEnrollmentToken(fleetId: string, tokenId: string): Promise<void> {
+    this.audit.note({ action: 'enrollment-token.revoke', targetType: 'enrollment-token', targetId: tokenId, details: { fleetId } });
     await this.get(fleetId);
     if (!(await this.tokens.revoke(fleetId, tokenId, this.clock.now()))) throw new AppError('NOT_FOUND', `Fleet ${fleetId} has no enrollment token ${tokenId}`);
   }

@@ -15,6 +15,7 @@ import {
   type GroupValues,
 } from '@edgefleet/protocol';
 import { z } from 'zod';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { openApiSchema } from '../common/http/openapi.js';
 import { MinimumRole } from '../common/http/minimum-role.decorator.js';
 import { UuidParamPipe } from '../common/http/uuid-param.pipe.js';
@@ -44,6 +45,7 @@ export class LiveController {
   constructor(
     private readonly commands: CommandService,
     private readonly configs: ConfigService,
+    private readonly audit: AuditTrail,
   ) {}
 
   @MinimumRole('viewer')
@@ -74,6 +76,7 @@ export class LiveController {
     @Body(new ZodValidationPipe(ReadArgsSchema)) body: z.output<typeof ReadArgsSchema>,
     @Query(new ZodValidationPipe(ReadQuerySchema)) q: z.output<typeof ReadQuerySchema>,
   ): Promise<CommandResult<'read'>> {
+    this.audit.note({ action: 'device.read', targetType: 'agent', targetId: id, details: { device: body.device, group: body.group, ...(body.tag ? { tag: body.tag } : {}) } });
     return this.commands.send(id, 'read', body, q.timeoutMs);
   }
 
@@ -84,12 +87,16 @@ export class LiveController {
   @ApiQuery(timeoutMsQuery('write'))
   @ApiBody({ schema: openApiSchema(WriteArgsSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(WriteResultSchema) })
-  write(
+  async write(
     @Param('id', UuidParamPipe) id: string,
     @Body(new ZodValidationPipe(WriteArgsSchema)) body: z.output<typeof WriteArgsSchema>,
     @Query(new ZodValidationPipe(WriteQuerySchema)) q: z.output<typeof WriteQuerySchema>,
   ): Promise<CommandResult<'write'>> {
-    return this.commands.send(id, 'write', body, q.timeoutMs);
+    // The value before is not noted: the agent's cache answers only with a read-values round trip.
+    this.audit.note({ action: 'tag.write', targetType: 'agent', targetId: id, after: { value: body.value }, details: { device: body.device, group: body.group, tag: body.tag } });
+    const result = await this.commands.send(id, 'write', body, q.timeoutMs);
+    this.audit.note({ details: { answer: 'ok' } });
+    return result;
   }
 
   @MinimumRole('operator')
@@ -104,6 +111,7 @@ export class LiveController {
     @Body(new ZodValidationPipe(BrowseArgsSchema)) body: z.output<typeof BrowseArgsSchema>,
     @Query(new ZodValidationPipe(BrowseQuerySchema)) q: z.output<typeof BrowseQuerySchema>,
   ): Promise<CommandResult<'browse'>> {
+    this.audit.note({ action: 'device.browse', targetType: 'agent', targetId: id, details: { device: typeof body.device === 'string' ? body.device : body.device.name, nodeId: body.nodeId } });
     const device = typeof body.device === 'string' ? body.device : await this.configs.withStoredSecrets(id, body.device);
     return this.commands.send(id, 'browse', { ...body, device }, q.timeoutMs);
   }
@@ -123,6 +131,7 @@ export class LiveController {
     @Body(new ZodValidationPipe(TestConnectionArgsSchema)) body: z.output<typeof TestConnectionArgsSchema>,
     @Query(new ZodValidationPipe(TestConnectionQuerySchema)) q: z.output<typeof TestConnectionQuerySchema>,
   ): Promise<CommandResult<'test-connection'>> {
+    this.audit.note({ action: 'device.test-connection', targetType: 'agent', targetId: id, details: { device: body.device.name, driver: body.device.driver } });
     return this.commands.send(id, 'test-connection', { device: await this.configs.withStoredSecrets(id, body.device) }, q.timeoutMs);
   }
 }

@@ -246,3 +246,54 @@ export const FleetViewSchema = z.object({
   updatedAt: IsoTimeSchema,
 });
 export type FleetView = z.infer<typeof FleetViewSchema>;
+
+/** Whether an audited request did what it asked; a refused one carries its error code. */
+export const AuditOutcomeSchema = z.enum(['ok', 'refused']);
+export type AuditOutcome = z.infer<typeof AuditOutcomeSchema>;
+
+/**
+ * One audit log entry: who (`actor`: a user name, `agent:<id>` or `enrollment` for what no user
+ * did, null when anonymous), what (`action`: a stable dotted name such as `config.put`, or
+ * `<METHOD> <route>` for a change no service named), when, from where, and the state before and
+ * after. Never holds a secret: configs are recorded as revision numbers and a redacted diff.
+ */
+export const AuditEntryViewSchema = z.object({
+  id: z.string(),
+  at: IsoTimeSchema,
+  actor: z.string().nullable(),
+  actorRole: RoleSchema.nullable(),
+  sourceIp: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  outcome: AuditOutcomeSchema,
+  errorCode: ErrorCodeSchema.nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  details: z.unknown().nullable(),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
+
+/** `GET /api/v1/audit`: every filter is optional; `action` matches a prefix (`config.`). Newest first. */
+export const AuditQuerySchema = z
+  .object({
+    actor: z.string().min(1).max(256).optional(),
+    action: z.string().min(1).max(256).optional(),
+    targetType: z.string().min(1).max(64).optional(),
+    targetId: z.string().min(1).max(256).optional(),
+    since: IsoTimeSchema.optional(),
+    until: IsoTimeSchema.optional(),
+    outcome: AuditOutcomeSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type AuditQuery = z.output<typeof AuditQuerySchema>;
+
+export const AuditPageSchema = z.object({
+  items: z.array(AuditEntryViewSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+export type AuditPage = z.infer<typeof AuditPageSchema>;
