@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['control-loop.js', 'southbound.js', 'northbound.js'];
+const benches = ['control-loop.js', 'southbound.js', 'northbound.js', 'enroll.js'];
 let failed = 0;
 for (const b of benches) {
   const r = spawnSync(process.execPath, [path.join(here, b)], { stdio: 'inherit' });

@@ -16,6 +16,8 @@ export interface StackOptions {
   logger?: false | 'error' | 'info' | 'debug';
   /** How often the plane keeps a health sample per agent; default the plane's own (30 s). */
   healthSampleMs?: number;
+  /** The plane's per-address limits; default its own (benchmarks raise them: all their requests come from 127.0.0.1). */
+  rateLimits?: { loginPerMinute?: number; enrollmentsPerMinute?: number };
 }
 
 export interface Stack {
@@ -81,6 +83,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       publicBrokerUrl: brokerUrl,
       logger: opts.logger ?? false,
       ...(opts.healthSampleMs !== undefined ? { healthSampleMs: opts.healthSampleMs } : {}),
+      ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     });
     cleanups.push(() => controlPlane.close());
     const apiUrl = `http://127.0.0.1:${controlPlane.port}`;
