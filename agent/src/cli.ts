@@ -38,8 +38,8 @@ Enrollment with a token that requires approval waits until an operator approves 
 (logging "waiting for approval by an operator" once, then asking again every 15 s or as the
 control plane says, within 5 - 300 s). The key it asked with is kept in the state dir
 (pending-enrollment.json), so after a restart it keeps waiting with the same key. A rejection
-(ENROLLMENT_REJECTED), a request for the same box with another key (ENROLLMENT_KEY_MISMATCH)
-or a refused token ends enrollment with the control plane's reason.`;
+(ENROLLMENT_REJECTED), a request for the same box with another key (ENROLLMENT_KEY_MISMATCH),
+a connected agent already holding this hardware id (AGENT_IDENTITY_IN_USE) or a refused token ends enrollment with the control plane's reason.`;
 
 const LEVELS = ['error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -38,6 +38,12 @@ export const ErrorCode = {
    * may take that identity. Final for the agent.
    */
   ENROLLMENT_KEY_MISMATCH: 'ENROLLMENT_KEY_MISMATCH',
+  /**
+   * A re-enrollment with the hardware id of an approved agent that is connected right now, made
+   * with another key than that agent's certificate: hardware ids are not secret, so a second box
+   * cannot take a running agent's identity. An operator must delete that agent first. Final.
+   */
+  AGENT_IDENTITY_IN_USE: 'AGENT_IDENTITY_IN_USE',
   /** An operator rejected this box's enrollment; the agent record must be deleted before it can ask again. Final for the agent. */
   ENROLLMENT_REJECTED: 'ENROLLMENT_REJECTED',
   /** Approve or reject addressed an agent that is not waiting for approval (already approved or rejected). */
@@ -85,6 +91,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   TOKEN_EXHAUSTED: 'The enrollment token has no uses left',
   CSR_INVALID: 'The certificate signing request is not valid',
   ENROLLMENT_KEY_MISMATCH: 'This hardware id is bound to an enrollment request made with another key',
+  AGENT_IDENTITY_IN_USE: 'An agent with this hardware id is connected with another key; an operator must delete it before another box can take its identity',
   ENROLLMENT_REJECTED: 'An operator rejected this box; the agent record must be deleted before it can enroll again',
   AGENT_NOT_PENDING: 'The agent is not waiting for approval',
   CONFIG_INVALID: 'The configuration is not valid',

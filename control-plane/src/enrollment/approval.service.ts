@@ -9,10 +9,11 @@ import { EnrollmentRepository } from './enrollment.repository.js';
 import { InitialRevision } from './initial-revision.js';
 
 /**
- * An operator's decision on an agent waiting for approval. Approving gives it the fleet template
- * as revision 1 at once (published retained, so it is there when the box connects with the
- * certificate it collects on its next poll); rejecting leaves it without certificate or config,
- * and its box's polls get `403 ENROLLMENT_REJECTED` until the record is deleted.
+ * An operator's decision on an agent waiting for approval. Approving gives a new agent the fleet
+ * template as revision 1 at once (published retained, so it is there when the box connects with the
+ * certificate it collects on its next poll); an agent that already has revisions (a re-imaged box
+ * sent back to approval, see `reenrollment`) keeps them. Rejecting leaves it without a new
+ * certificate or config, and its box's polls get `403 ENROLLMENT_REJECTED` until the record is deleted.
  */
 @Injectable()
 export class ApprovalService {
@@ -31,8 +32,9 @@ export class ApprovalService {
     let initial: DesiredConfig | undefined;
     const agent = await this.repo.transaction(async (tx) => {
       if (!(await this.repo.decidePending(tx, agentId, 'approved'))) throw await this.notPending(agentId);
-      const { fleetId } = await this.repo.agentById(tx, agentId);
-      initial = await this.initialRevision.append(tx, agentId, fleetId);
+      const decided = await this.repo.agentById(tx, agentId);
+      if (decided.desiredRevision > 0) return decided;
+      initial = await this.initialRevision.append(tx, agentId, decided.fleetId);
       return this.repo.agentById(tx, agentId);
     });
     if (initial) await this.publisher.publish([initial]);

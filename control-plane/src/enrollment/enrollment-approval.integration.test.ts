@@ -26,6 +26,7 @@ interface AgentRow {
   approvalKeySha256: string | null;
   approvalRequestedAt: Date | null;
   certSerial: string | null;
+  certKeySha256: string | null;
   desiredRevision: number;
 }
 
@@ -61,7 +62,7 @@ describe('enrollment with approval', () => {
   }
   async function row(agentId: string): Promise<AgentRow | undefined> {
     const res = await sql.query<AgentRow>(
-      `SELECT "name", "facts", "approval"::text AS "approval", "approvalKeySha256", "approvalRequestedAt", "certSerial", "desiredRevision" FROM "Agent" WHERE "id" = $1`,
+      `SELECT "name", "facts", "approval"::text AS "approval", "approvalKeySha256", "approvalRequestedAt", "certSerial", "certKeySha256", "desiredRevision" FROM "Agent" WHERE "id" = $1`,
       [agentId],
     );
     return res.rows[0];
@@ -201,15 +202,79 @@ describe('enrollment with approval', () => {
     const cert = new x509.X509Certificate(identity.certificate);
     expect(cert.subject).toBe(`CN=${agentId}`);
     expect(spkiSha256(identity.certificate)).toBe(spkiSha256(csrPem));
-    expect(await row(agentId)).toMatchObject({ approval: 'approved', approvalKeySha256: null, certSerial: cert.serialNumber, desiredRevision: 1 });
+    expect(await row(agentId)).toMatchObject({ approval: 'approved', approvalKeySha256: null, certSerial: cert.serialNumber, certKeySha256: spkiSha256(csrPem), desiredRevision: 1 });
     expect((await tokenView(tok.id)).uses).toBe(1);
 
-    // From here on it re-enrolls as any approved agent: a new key is fine, no new revision, no new use.
-    const reimaged = await enroll(tok.token, 'pend-4', (await makeCsr()).csrPem);
-    expect(reimaged.status).toBe(201);
-    expect(reimaged.body.agentId).toBe(agentId);
+    // From here on it re-enrolls as any approved agent: its key gets a new certificate, no new revision, no new use.
+    const renewed = await enroll(tok.token, 'pend-4', csrPem);
+    expect(renewed.status).toBe(201);
+    expect(renewed.body.agentId).toBe(agentId);
     expect((await api<{ total: number }>('GET', `/api/v1/agents/${agentId}/config/revisions`)).body.total).toBe(1);
     expect((await tokenView(tok.id)).uses).toBe(1);
+  });
+
+  it('sends an offline agent re-enrolling with another key back to approval, keeping its config; approving gives the new key a certificate', async () => {
+    const tok = await token({ requiresApproval: true, maxUses: 1 });
+    const old = await makeCsr();
+    const { agentId } = pendingBody(await enroll(tok.token, 'reimage-1', old.csrPem));
+    expect((await api('POST', `/api/v1/agents/${agentId}/approve`)).status).toBe(200);
+    const first = EnrollmentResponseSchema.parse((await enroll(tok.token, 'reimage-1', old.csrPem)).body);
+    const template = (await api<{ template: unknown }>('GET', `/api/v1/fleets/${fleetId}`)).body.template;
+    expect((await api('PUT', `/api/v1/agents/${agentId}/config`, { document: template, comment: 'tuned' })).status).toBe(201);
+    const certified = await row(agentId);
+    expect(certified).toMatchObject({ approval: 'approved', certSerial: new x509.X509Certificate(first.certificate).serialNumber, certKeySha256: spkiSha256(old.csrPem), desiredRevision: 2 });
+
+    // The box is re-imaged: a new key, the same hardware id, the agent offline.
+    const fresh = await makeCsr();
+    const again = pendingBody(await enroll(tok.token, 'reimage-1', fresh.csrPem));
+    expect(again.agentId).toBe(agentId);
+    expect((await tokenView(tok.id)).uses).toBe(1);
+    const waiting = await row(agentId);
+    expect(waiting).toMatchObject({ approval: 'pending', approvalKeySha256: spkiSha256(fresh.csrPem), certSerial: certified?.certSerial, certKeySha256: spkiSha256(old.csrPem), desiredRevision: 2 });
+    expect(waiting?.approvalRequestedAt?.getTime()).toBeGreaterThan(certified?.approvalRequestedAt?.getTime() ?? 0);
+    expect((await list('approval=pending')).items.map((a) => a.id)).toContain(agentId);
+    // Bound to the new key now: the old one waits like any other key.
+    expect((await enroll(tok.token, 'reimage-1', old.csrPem)).body).toMatchObject({ code: 'ENROLLMENT_KEY_MISMATCH' });
+    expect(pendingBody(await enroll(tok.token, 'reimage-1', fresh.csrPem)).agentId).toBe(agentId);
+
+    const notes = await api<{ items: { details: Record<string, unknown> | null }[] }>('GET', `/api/v1/audit?action=agent.enroll&targetId=${agentId}&outcome=ok`);
+    expect(notes.body.items[0]?.details).toMatchObject({ hardwareId: 'reimage-1', pending: true, keyChanged: true });
+
+    // Approved again: the revisions it had are kept, none is added.
+    const approved = await api<AgentView>('POST', `/api/v1/agents/${agentId}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ approval: 'approved', desiredRevision: 2 });
+    expect((await api<{ total: number }>('GET', `/api/v1/agents/${agentId}/config/revisions`)).body.total).toBe(2);
+
+    const collected = await enroll(tok.token, 'reimage-1', fresh.csrPem);
+    expect(collected.status).toBe(201);
+    const identity = EnrollmentResponseSchema.parse(collected.body);
+    expect(identity.agentId).toBe(agentId);
+    expect(spkiSha256(identity.certificate)).toBe(spkiSha256(fresh.csrPem));
+    expect(await row(agentId)).toMatchObject({
+      approval: 'approved',
+      approvalKeySha256: null,
+      certSerial: new x509.X509Certificate(identity.certificate).serialNumber,
+      certKeySha256: spkiSha256(fresh.csrPem),
+      desiredRevision: 2,
+    });
+    expect((await tokenView(tok.id)).uses).toBe(1);
+  });
+
+  it('refuses another key for a connected agent under an approval token with 409 AGENT_IDENTITY_IN_USE, leaving it approved', async () => {
+    const tok = await token({ requiresApproval: true });
+    const { csrPem } = await makeCsr();
+    const { agentId } = pendingBody(await enroll(tok.token, 'reimage-2', csrPem));
+    expect((await api('POST', `/api/v1/agents/${agentId}/approve`)).status).toBe(200);
+    expect((await enroll(tok.token, 'reimage-2', csrPem)).status).toBe(201);
+    await sql.query(`UPDATE "Agent" SET "online" = true WHERE "id" = $1`, [agentId]);
+    const before = await row(agentId);
+
+    const claim = await enroll(tok.token, 'reimage-2', (await makeCsr()).csrPem);
+    expect(claim.status).toBe(409);
+    expect(claim.body).toMatchObject({ statusCode: 409, code: 'AGENT_IDENTITY_IN_USE' });
+    expect(await row(agentId)).toEqual(before);
+    expect(before).toMatchObject({ approval: 'approved', approvalKeySha256: null, certKeySha256: spkiSha256(csrPem) });
   });
 
   it('rejects: the box gets 403 ENROLLMENT_REJECTED until the agent record is deleted', async () => {

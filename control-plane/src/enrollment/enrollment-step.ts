@@ -6,8 +6,13 @@ import { tokenProblem, type TokenState } from './token-check.js';
 export interface KnownAgent {
   id: string;
   approval: AgentApproval;
+  hardwareId: string;
   /** Set from the box's first request under an approval token until its first certificate is issued. */
   approvalKeySha256: string | null;
+  /** The key of the agent's current certificate; null for agents certified before it was recorded. */
+  certKeySha256: string | null;
+  /** Connected to the fleet broker now (presence). */
+  online: boolean;
 }
 
 /**
@@ -17,8 +22,8 @@ export interface KnownAgent {
  * - `bound`: the box asked under an approval token and has no certificate yet: only a CSR for the
  *   key of its first request is answered (`keySha256`), with `202` while pending and the first
  *   certificate once approved;
- * - `reenroll`: an approved agent with a certificate, enrolling again (a re-imaged box): a new
- *   certificate, as enrollment has always done.
+ * - `reenroll`: an approved agent with a certificate, enrolling again; what it gets depends on the
+ *   key of its request (`reenrollment`).
  */
 export type EnrollmentStep<A extends KnownAgent = KnownAgent> =
   | { kind: 'new'; approval: 'approved' | 'pending' }
@@ -49,4 +54,29 @@ export function enrollmentStep<A extends KnownAgent>(token: TokenState & { requi
   const problem = tokenProblem(token, now, false);
   if (problem) throw new AppError(problem);
   return { kind: 'reenroll', agent };
+}
+
+/**
+ * How an approved, certified agent's re-enrollment goes, given the key of the request:
+ * - `same-key`: the key of its current certificate (or an agent certified before keys were
+ *   recorded): a new certificate for the same identity, as often as it asks;
+ * - `new-key`: another key, under a token without approval: a re-imaged box gets its record back
+ *   with a certificate for its new key;
+ * - `approve-again`: another key, under a token that requires approval: the agent waits as
+ *   `pending`, bound to the new key, until an operator approves the re-imaged box again.
+ *
+ * Hardware ids are not secret, so another key while the agent is connected is a second box
+ * claiming a running identity: refused (`AGENT_IDENTITY_IN_USE`) whatever the token.
+ */
+export type Reenrollment = 'same-key' | 'new-key' | 'approve-again';
+
+export function reenrollment(token: { requiresApproval: boolean }, agent: KnownAgent, keySha256: string): Reenrollment {
+  if (agent.certKeySha256 === null || agent.certKeySha256 === keySha256) return 'same-key';
+  if (agent.online) {
+    throw new AppError(
+      'AGENT_IDENTITY_IN_USE',
+      `An agent with hardware id ${agent.hardwareId} (agent ${agent.id}) is connected right now with another key; an operator must delete that agent before another box can take its identity`,
+    );
+  }
+  return token.requiresApproval ? 'approve-again' : 'new-key';
 }

@@ -19,7 +19,7 @@ export class EnrollmentController {
   @Post()
   @ApiOperation({
     summary:
-      'Enrolls a box: 201 with its identity and certificate; 202 while a token that requires approval waits for an operator (send the same request again after `retryAfterSec`); 403 ENROLLMENT_REJECTED once rejected; 409 ENROLLMENT_KEY_MISMATCH for a CSR with another key than the pending request.',
+      'Enrolls a box: 201 with its identity and certificate; 202 while a token that requires approval waits for an operator (send the same request again after `retryAfterSec`); 403 ENROLLMENT_REJECTED once rejected; 409 ENROLLMENT_KEY_MISMATCH for a CSR with another key than the pending request; 409 AGENT_IDENTITY_IN_USE for the hardware id of a connected agent with another key than its certificate.',
   })
   @ApiBody({ schema: openApiSchema(EnrollmentRequestSchema, 'input') })
   @ApiCreatedResponse({ schema: openApiSchema(EnrollmentResponseSchema) })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../app/create-control-plane.js';
@@ -8,13 +9,35 @@ import { login, startTestPlane } from '../testing/plane.js';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
 
 type Api = Awaited<ReturnType<typeof login>>;
+interface IdentityRow {
+  certSerial: string | null;
+  certKeySha256: string | null;
+  approval: string;
+  name: string;
+}
+
+/** sha256 of the SubjectPublicKeyInfo in a CSR or certificate. */
+const spkiSha256 = (pem: string) => {
+  const key = pem.includes('CERTIFICATE REQUEST') ? new x509.Pkcs10CertificateRequest(pem).publicKey : new x509.X509Certificate(pem).publicKey;
+  return createHash('sha256').update(Buffer.from(key.rawData)).digest('hex');
+};
 
 describe('enrollment', () => {
   let db: TestDatabase;
   let plane: ControlPlane;
   let api: Api;
   let fleetId: string;
+  let sql: pg.Client;
   const anon = () => apiClient(plane.url);
+
+  async function identity(agentId: string): Promise<IdentityRow | undefined> {
+    const res = await sql.query<IdentityRow>(`SELECT "certSerial", "certKeySha256", "approval"::text AS "approval", "name" FROM "Agent" WHERE "id" = $1`, [agentId]);
+    return res.rows[0];
+  }
+  /** What presence would record: the agent connected to the fleet broker, or gone. */
+  async function setOnline(agentId: string, online: boolean): Promise<void> {
+    await sql.query(`UPDATE "Agent" SET "online" = $2 WHERE "id" = $1`, [agentId, online]);
+  }
 
   async function token(body: Record<string, unknown> = {}): Promise<string> {
     const res = await api<{ token: string; bootstrap: { controlPlaneUrl: string; token: string; caFingerprint: string } }>('POST', `/api/v1/fleets/${fleetId}/enrollment-tokens`, body);
@@ -32,8 +55,11 @@ describe('enrollment', () => {
     plane = await startTestPlane(db.url);
     api = await login(plane);
     fleetId = (await api<{ id: string }[]>('GET', '/api/v1/fleets')).body[0]!.id;
+    sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
   });
   afterAll(async () => {
+    await sql?.end();
     await plane?.close();
     await db?.drop();
   });
@@ -70,6 +96,79 @@ describe('enrollment', () => {
     expect(list.body.items.filter((a) => a.hardwareId === 'hw-2')).toHaveLength(1);
     const revisions = await api<{ total: number }>('GET', `/api/v1/agents/${first.agentId}/config/revisions`);
     expect(revisions.body.total).toBe(1);
+  });
+
+  it('records the key of every certificate it issues; the same key re-enrolls into the same agent, online or not', async () => {
+    const tok = await token();
+    const { csrPem } = await makeCsr();
+    const first = await enroll(tok, 'hw-key-1', csrPem);
+    expect(first.status).toBe(201);
+    const agentId = String(first.body.agentId);
+    const issued = new x509.X509Certificate(String(first.body.certificate));
+    expect(await identity(agentId)).toMatchObject({ certSerial: issued.serialNumber, certKeySha256: spkiSha256(csrPem) });
+
+    await setOnline(agentId, true);
+    const again = await enroll(tok, 'hw-key-1', csrPem);
+    expect(again.status).toBe(201);
+    expect(again.body.agentId).toBe(agentId);
+    const renewed = new x509.X509Certificate(String(again.body.certificate));
+    expect(renewed.serialNumber).not.toBe(issued.serialNumber);
+    expect(await identity(agentId)).toMatchObject({ certSerial: renewed.serialNumber, certKeySha256: spkiSha256(csrPem) });
+  });
+
+  it('refuses another key for a connected agent with 409 AGENT_IDENTITY_IN_USE and changes nothing', async () => {
+    const tok = await token();
+    const { csrPem } = await makeCsr();
+    const agentId = String((await enroll(tok, 'hw-key-2', csrPem)).body.agentId);
+    await setOnline(agentId, true);
+    const before = await identity(agentId);
+
+    const other = await makeCsr();
+    const claim = await anon()<{ statusCode: number; code: string; message: string }>('POST', '/api/v1/enrollments', {
+      token: tok,
+      hardwareId: 'hw-key-2',
+      name: 'intruder',
+      facts: { hostname: 'intruder' },
+      csr: other.csrPem,
+    });
+    expect(claim.status).toBe(409);
+    expect(claim.body).toMatchObject({ statusCode: 409, code: 'AGENT_IDENTITY_IN_USE' });
+    expect(claim.body.message).toContain('connected right now with another key');
+    expect(claim.body.message).toContain(agentId);
+    expect(await identity(agentId)).toEqual(before);
+    expect(before?.certKeySha256).toBe(spkiSha256(csrPem));
+
+    const refused = await api<{ items: { outcome: string; errorCode: string | null; details: { hardwareId?: string } | null }[] }>('GET', '/api/v1/audit?action=agent.enroll&outcome=refused');
+    expect(refused.body.items.some((e) => e.errorCode === 'AGENT_IDENTITY_IN_USE' && e.details?.hardwareId === 'hw-key-2')).toBe(true);
+  });
+
+  it('gives an offline agent back to a re-imaged box with another key under a token without approval, and notes the key change', async () => {
+    const tok = await token({ maxUses: 1 });
+    const agentId = String((await enroll(tok, 'hw-key-3')).body.agentId);
+    const { csrPem } = await makeCsr();
+    const res = await enroll(tok, 'hw-key-3', csrPem);
+    expect(res.status).toBe(201);
+    expect(res.body.agentId).toBe(agentId);
+    const cert = new x509.X509Certificate(String(res.body.certificate));
+    expect(spkiSha256(cert.toString('pem'))).toBe(spkiSha256(csrPem));
+    expect(await identity(agentId)).toMatchObject({ approval: 'approved', certSerial: cert.serialNumber, certKeySha256: spkiSha256(csrPem) });
+    expect((await api<{ total: number }>('GET', `/api/v1/agents/${agentId}/config/revisions`)).body.total).toBe(1);
+
+    const notes = await api<{ items: { details: Record<string, unknown> | null }[] }>('GET', `/api/v1/audit?action=agent.enroll&targetId=${agentId}`);
+    expect(notes.body.items).toHaveLength(2);
+    expect(notes.body.items[0]?.details).toMatchObject({ hardwareId: 'hw-key-3', keyChanged: true });
+    expect(notes.body.items[1]?.details).not.toHaveProperty('keyChanged');
+  });
+
+  it('takes any key from an agent certified before keys were recorded, and records it', async () => {
+    const tok = await token();
+    const agentId = String((await enroll(tok, 'hw-key-4')).body.agentId);
+    await sql.query(`UPDATE "Agent" SET "certKeySha256" = NULL, "online" = true WHERE "id" = $1`, [agentId]);
+    const { csrPem } = await makeCsr();
+    const res = await enroll(tok, 'hw-key-4', csrPem);
+    expect(res.status).toBe(201);
+    expect(res.body.agentId).toBe(agentId);
+    expect((await identity(agentId))?.certKeySha256).toBe(spkiSha256(csrPem));
   });
 
   it('refuses an exhausted token, counting uses atomically under concurrency', async () => {

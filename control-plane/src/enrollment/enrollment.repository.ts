@@ -16,7 +16,14 @@ export class EnrollmentRepository {
     return this.prisma.enrollmentToken.findUnique({ where: { tokenHash } });
   }
 
-  findAgent(tx: Tx, fleetId: string, hardwareId: string) {
+  /**
+   * The agent of (fleet, hardware id), its row locked for the rest of the transaction: two requests
+   * for one box (say the box and another one claiming its hardware id) are decided one after the
+   * other, each on the row as the other left it.
+   */
+  async findAgent(tx: Tx, fleetId: string, hardwareId: string): Promise<Agent | null> {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Agent" WHERE "fleetId" = ${fleetId}::uuid AND "hardwareId" = ${hardwareId} FOR UPDATE`;
+    if (locked.length === 0) return null;
     return tx.agent.findUnique({ where: { fleetId_hardwareId: { fleetId, hardwareId } } });
   }
 

@@ -15,7 +15,7 @@ import { ConfigPublisher } from '../fleet-broker/config-publisher.service.js';
 import { CertificateAuthority, CsrError, type IssuedCertificate } from '../pki/certificate-authority.js';
 import { csrKeySha256 } from './csr-key.js';
 import { EnrollmentRepository } from './enrollment.repository.js';
-import { enrollmentStep, type EnrollmentStep } from './enrollment-step.js';
+import { enrollmentStep, reenrollment, type EnrollmentStep } from './enrollment-step.js';
 import { InitialRevision } from './initial-revision.js';
 
 /** Agent certificates live 90 days; renewal before expiry is a later step. */
@@ -26,14 +26,24 @@ export type EnrollmentOutcome = { status: 'enrolled'; body: EnrollmentResponse }
 
 type Tx = Prisma.TransactionClient;
 
-/** What a transaction hands back to be answered: a certificate, or a pending agent. */
-type Settled = { kind: 'issued'; agentId: string; name: string; cert: IssuedCertificate; reenrolled: boolean; initial?: DesiredConfig } | { kind: 'pending'; agentId: string; created: boolean };
+/**
+ * What a transaction hands back to be answered: a certificate, or a pending agent. `keyChanged`:
+ * an approved agent re-enrolled with another key than its certificate's (a re-imaged box).
+ */
+type Settled =
+  | { kind: 'issued'; agentId: string; name: string; cert: IssuedCertificate; reenrolled: boolean; keyChanged: boolean; initial?: DesiredConfig }
+  | { kind: 'pending'; agentId: string; created: boolean; keyChanged: boolean };
+
+/** An answer, and whether the request made or changed a record (what the audit trail notes). */
+type Answered = EnrollmentOutcome & { created?: boolean; keyChanged?: boolean };
 
 /**
  * Zero-touch enrollment: a box presents a token, its hardware id and a CSR; it gets an identity
  * (agent id = certificate CN), a certificate and where to connect. The same (fleet, hardware id)
  * finds its agent again, so a re-imaged box re-enrolls instead of duplicating itself. Only new
- * agents count against a token's use limit.
+ * agents count against a token's use limit. Each agent row keeps the key of its current
+ * certificate, so a re-enrollment with another key is told apart: refused while the agent is
+ * connected, sent back to approval under a token that requires it (see `reenrollment`).
  *
  * With a token that requires approval, a new box is recorded `pending`, bound to the key of its
  * CSR, and answered `202` without a certificate; it asks again with the same CSR until an operator
@@ -59,18 +69,24 @@ export class EnrollmentService {
 
   /**
    * Audited (`agent.enroll`, actor `enrollment`) when a certificate is issued, a box starts
-   * waiting for approval, or the request is refused; a poll of a box still waiting is not.
+   * waiting for approval (again, with `keyChanged`, when a re-imaged box goes back to approval),
+   * or the request is refused; a poll of a box still waiting is not.
    */
   async enroll(req: EnrollmentRequest): Promise<EnrollmentOutcome> {
     try {
-      const outcome = await this.enrollChecked(req);
-      if (outcome.status === 'enrolled' || outcome.created) {
+      const { created, keyChanged, ...outcome } = await this.enrollChecked(req);
+      if (outcome.status === 'enrolled' || created || keyChanged) {
         this.audit.note({
           action: 'agent.enroll',
           actor: 'enrollment',
           targetType: 'agent',
           targetId: outcome.body.agentId,
-          details: { hardwareId: req.hardwareId, fleetId: outcome.body.fleetId, ...(outcome.status === 'pending' ? { pending: true } : {}) },
+          details: {
+            hardwareId: req.hardwareId,
+            fleetId: outcome.body.fleetId,
+            ...(outcome.status === 'pending' ? { pending: true } : {}),
+            ...(keyChanged ? { keyChanged: true } : {}),
+          },
         });
       }
       return outcome;
@@ -80,7 +96,7 @@ export class EnrollmentService {
     }
   }
 
-  private async enrollChecked(req: EnrollmentRequest): Promise<EnrollmentOutcome & { created?: boolean }> {
+  private async enrollChecked(req: EnrollmentRequest): Promise<Answered> {
     const token = await this.repo.findTokenByHash(hashToken(req.token));
     // Unknown and revoked tokens look alike (see `tokenProblem`); the rest is decided per agent.
     if (!token || token.revokedAt) throw new AppError('TOKEN_INVALID');
@@ -95,7 +111,7 @@ export class EnrollmentService {
     }
   }
 
-  private async enrollWith(token: EnrollmentToken, req: EnrollmentRequest): Promise<EnrollmentOutcome & { created?: boolean }> {
+  private async enrollWith(token: EnrollmentToken, req: EnrollmentRequest): Promise<Answered> {
     const fleetId = token.fleetId;
     const settled = await this.repo.transaction(async (tx): Promise<Settled> => {
       const existing = await this.repo.findAgent(tx, fleetId, req.hardwareId);
@@ -105,24 +121,27 @@ export class EnrollmentService {
           return step.approval === 'pending' ? this.createPending(tx, token, req) : this.createApproved(tx, token, req);
         case 'bound':
           return this.answerBound(tx, step, req);
-        case 'reenroll': {
-          const { agent } = step;
-          const cert = await this.sign(req.csr, agent.id);
-          const fields = this.reported(req, agent.id, agent);
-          await this.repo.updateAgent(tx, agent.id, { ...fields, ...certFields(cert) });
-          return { kind: 'issued', agentId: agent.id, name: fields.name, cert, reenrolled: true };
-        }
+        case 'reenroll':
+          return this.reenroll(tx, token, step.agent, req);
       }
     });
 
     if (settled.kind === 'pending') {
-      if (settled.created) this.log.info({ agentId: settled.agentId, fleetId, hardwareId: req.hardwareId }, 'agent waits for approval');
-      return { status: 'pending', created: settled.created, body: { status: 'pending', agentId: settled.agentId, fleetId, retryAfterSec: DEFAULT_ENROLLMENT_RETRY_AFTER_SEC } };
+      if (settled.created || settled.keyChanged) {
+        this.log.info({ agentId: settled.agentId, fleetId, hardwareId: req.hardwareId, keyChanged: settled.keyChanged }, 'agent waits for approval');
+      }
+      return {
+        status: 'pending',
+        created: settled.created,
+        keyChanged: settled.keyChanged,
+        body: { status: 'pending', agentId: settled.agentId, fleetId, retryAfterSec: DEFAULT_ENROLLMENT_RETRY_AFTER_SEC },
+      };
     }
     if (settled.initial) await this.publisher.publish([settled.initial]);
-    this.log.info({ agentId: settled.agentId, fleetId, reenrolled: settled.reenrolled }, 'agent enrolled');
+    this.log.info({ agentId: settled.agentId, fleetId, reenrolled: settled.reenrolled, keyChanged: settled.keyChanged }, 'agent enrolled');
     return {
       status: 'enrolled',
+      keyChanged: settled.keyChanged,
       body: {
         agentId: settled.agentId,
         fleetId,
@@ -133,6 +152,26 @@ export class EnrollmentService {
         brokerUrl: this.settings.publicBrokerUrl,
       },
     };
+  }
+
+  /**
+   * An approved agent with a certificate enrolling again. The same key gets a new certificate for
+   * the same identity; another key is a re-imaged box (or a box claiming its hardware id): refused
+   * while the agent is connected, sent back to approval under a token that requires it (no
+   * certificate, no use counted, its config revisions kept), else given a certificate for the new key.
+   */
+  private async reenroll(tx: Tx, token: EnrollmentToken, agent: Agent, req: EnrollmentRequest): Promise<Settled> {
+    const key = await this.keyOf(req.csr);
+    const way = reenrollment(token, agent, key);
+    const fields = this.reported(req, agent.id, agent);
+    if (way === 'approve-again') {
+      // The old certificate's serial and key stay recorded until the new one is issued on pickup.
+      await this.repo.updateAgent(tx, agent.id, { ...fields, approval: 'pending', approvalKeySha256: key, approvalRequestedAt: this.clock.now() });
+      return { kind: 'pending', agentId: agent.id, created: false, keyChanged: true };
+    }
+    const cert = await this.sign(req.csr, agent.id);
+    await this.repo.updateAgent(tx, agent.id, { ...fields, ...certFields(cert, key) });
+    return { kind: 'issued', agentId: agent.id, name: fields.name, cert, reenrolled: true, keyChanged: way === 'new-key' };
   }
 
   /**
@@ -152,23 +191,24 @@ export class EnrollmentService {
     const fields = this.reported(req, agent.id, agent);
     if (step.approval === 'pending') {
       await this.repo.updateAgent(tx, agent.id, { ...fields, approvalKeySha256: key });
-      return { kind: 'pending', agentId: agent.id, created: false };
+      return { kind: 'pending', agentId: agent.id, created: false, keyChanged: false };
     }
     const cert = await this.sign(req.csr, agent.id);
     // enrolledAt becomes the time the box got its identity; approvalRequestedAt keeps when it asked.
-    await this.repo.updateAgent(tx, agent.id, { ...fields, ...certFields(cert), approvalKeySha256: null, enrolledAt: this.clock.now() });
-    return { kind: 'issued', agentId: agent.id, name: fields.name, cert, reenrolled: false };
+    await this.repo.updateAgent(tx, agent.id, { ...fields, ...certFields(cert, key), approvalKeySha256: null, enrolledAt: this.clock.now() });
+    return { kind: 'issued', agentId: agent.id, name: fields.name, cert, reenrolled: false, keyChanged: false };
   }
 
   /** A new agent with a certificate and the fleet template as revision 1 (a token without approval). */
   private async createApproved(tx: Tx, token: EnrollmentToken, req: EnrollmentRequest): Promise<Settled> {
     const agentId = randomUUID();
+    const key = await this.keyOf(req.csr);
     if (!(await this.repo.takeUse(tx, token.id))) throw new AppError('TOKEN_EXHAUSTED');
     const cert = await this.sign(req.csr, agentId);
     const fields = this.reported(req, agentId);
-    await this.repo.createAgent(tx, { ...this.newAgent(token, req, agentId), ...fields, ...certFields(cert) });
+    await this.repo.createAgent(tx, { ...this.newAgent(token, req, agentId), ...fields, ...certFields(cert, key) });
     const initial = await this.initialRevision.append(tx, agentId, token.fleetId);
-    return { kind: 'issued', agentId, name: fields.name, cert, reenrolled: false, initial };
+    return { kind: 'issued', agentId, name: fields.name, cert, reenrolled: false, keyChanged: false, initial };
   }
 
   /** A new agent waiting for an operator: no certificate, no config, bound to the key of this CSR. */
@@ -184,7 +224,7 @@ export class EnrollmentService {
       approvalKeySha256: key,
       approvalRequestedAt: this.clock.now(),
     });
-    return { kind: 'pending', agentId, created: true };
+    return { kind: 'pending', agentId, created: true, keyChanged: false };
   }
 
   private newAgent(token: EnrollmentToken, req: EnrollmentRequest, agentId: string) {
@@ -229,6 +269,7 @@ function csrInvalid(err: CsrError): AppError {
   return new AppError('CSR_INVALID', `The certificate signing request is not valid: ${err.message}`);
 }
 
-function certFields(cert: IssuedCertificate) {
-  return { certSerial: cert.serialNumber, certExpiresAt: cert.notAfter };
+/** A certificate just issued, and the key it certifies (the CSR's, checked by `csrKeySha256`). */
+function certFields(cert: IssuedCertificate, keySha256: string) {
+  return { certSerial: cert.serialNumber, certExpiresAt: cert.notAfter, certKeySha256: keySha256 };
 }

@@ -34,7 +34,9 @@ export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
 /** A positive 128-bit serial number, hex (RFC 5280 §4.1.2.2: at most 20 octets, positive). */
 export function newSerialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] as number) & 0x7f;
+  // Positive (top bit clear) and with a non-zero first byte, so the DER integer is these 16 bytes
+  // as they are: the serial stored and the one a parser reads back from the certificate match.
+  bytes[0] = ((bytes[0] as number) & 0x7f) | 0x01;
   return bytes.toString('hex');
 }
 

@@ -23,6 +23,7 @@ describe('httpStatusOf', () => {
     expect(httpStatusOf('ENROLLMENT_REJECTED')).toBe(403);
     expect(httpStatusOf('ENROLLMENT_KEY_MISMATCH')).toBe(409);
     expect(httpStatusOf('AGENT_NOT_PENDING')).toBe(409);
+    expect(httpStatusOf('AGENT_IDENTITY_IN_USE')).toBe(409);
     expect(httpStatusOf('INTERNAL')).toBe(500);
   });
 });

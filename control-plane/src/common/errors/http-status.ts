@@ -19,11 +19,13 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     // AGENT_OFFLINE: a live command cannot reach an agent that is not connected; the agent's state, not the request, is at fault.
     // ENROLLMENT_KEY_MISMATCH: the hardware id is held by a request made with another key.
+    // AGENT_IDENTITY_IN_USE: the hardware id belongs to an agent connected now with another key.
     // AGENT_NOT_PENDING: approve/reject of an agent already decided.
     // LAST_ADMIN, CANNOT_DELETE_SELF: the users as they are now forbid the change, not the request's form.
     case 'CONFLICT':
     case 'AGENT_OFFLINE':
     case 'ENROLLMENT_KEY_MISMATCH':
+    case 'AGENT_IDENTITY_IN_USE':
     case 'AGENT_NOT_PENDING':
     case 'LAST_ADMIN':
     case 'CANNOT_DELETE_SELF':
