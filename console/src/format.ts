@@ -12,9 +12,11 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
 }
 
-/** `3 d 4 h`, `2 h 5 min`, `42 s`: the two largest units. */
+/** `850 ms`, `1.5 s`, `42 s`, `2 h 5 min`, `3 d 4 h`: the two largest units; below 10 s to the tenth. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))} s`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s} s`;
   const parts: Array<[number, string]> = [
@@ -39,5 +41,5 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   const ms = Math.max(0, now - t);
   if (ms < 1000) return 'just now';
   if (ms >= 86_400_000) return new Date(t).toLocaleString();
-  return `${formatDuration(ms).split(' ').slice(0, 2).join(' ')} ago`;
+  return `${formatDuration(Math.floor(ms / 1000) * 1000).split(' ').slice(0, 2).join(' ')} ago`;
 }

@@ -100,6 +100,3 @@ export function colonFingerprint(fingerprint: string): string {
     .replace(/(..)(?!$)/g, '$1:');
 }
 
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}

@@ -1,12 +1,6 @@
 import { Alert, Badge, Group, List, Loader, Text } from '@mantine/core';
-import type { AgentView, ConfigRevisionView, SyncStatus } from '@edgefleet/protocol';
-
-const STATUS: Record<SyncStatus, { color: string; label: string }> = {
-  IN_SYNC: { color: 'green', label: 'In sync' },
-  PENDING: { color: 'yellow', label: 'Pending' },
-  FAILED: { color: 'red', label: 'Failed' },
-  OFFLINE: { color: 'gray', label: 'Offline' },
-};
+import type { AgentView, ConfigRevisionView } from '@edgefleet/protocol';
+import { SYNC_COLOR, syncLabel } from '../fleet/sync-status';
 
 export interface ConfigStatusProps {
   agent: AgentView | undefined;
@@ -38,8 +32,8 @@ export function ConfigStatus({ agent, agentError, editing, saved, canEdit }: Con
           </Badge>
         </Group>
         {agent ? (
-          <Badge color={STATUS[agent.syncStatus].color} data-testid="sync-status">
-            {STATUS[agent.syncStatus].label}
+          <Badge color={SYNC_COLOR[agent.syncStatus]} data-testid="sync-status">
+            {syncLabel(agent.syncStatus)}
           </Badge>
         ) : agentError ? (
           <Text size="sm" c="red">

@@ -5,6 +5,7 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { AgentView, ConfigChange, ConfigRevisionView } from '@edgefleet/protocol';
 import { ApiClient } from '../api/client';
+import { agentView } from '../test-support/agent-view';
 import { RevisionHistory } from './RevisionHistory';
 
 const AGENT = '0b6f2a4e-7c1d-4e59-9a43-2f6c1d8e5a10';
@@ -64,26 +65,13 @@ function fakePlane(stored: StoredRevision[], opts: { applied?: number | null } =
   });
   const find = (n: number) => revisions.find((r) => r.revision === n);
   const notFound = (n: number) => json({ statusCode: 404, code: 'NOT_FOUND', message: `Agent ${AGENT} has no revision ${n}` }, 404);
-  const agent = (): AgentView => ({
-    id: AGENT,
-    fleetId: 'f',
-    name: 'press-gw',
-    hardwareId: 'hw-1',
-    online: true,
-    lastSeenAt: '2026-12-03T10:00:00.000Z',
-    desiredRevision: revisions.length ? Math.max(...revisions.map((r) => r.revision)) : null,
-    appliedRevision: opts.applied ?? null,
-    syncStatus: 'PENDING',
-    lastError: null,
-    labels: {},
-    facts: {},
-    agentVersion: '0.1.0',
-    devices: [],
-    sinks: [],
-    heartbeat: null,
-    enrolledAt: '2026-12-01T10:00:00.000Z',
-    approval: 'approved',
-  });
+  const agent = (): AgentView =>
+    agentView({
+      id: AGENT,
+      desiredRevision: revisions.length ? Math.max(...revisions.map((r) => r.revision)) : null,
+      appliedRevision: opts.applied ?? null,
+      syncStatus: 'PENDING',
+    });
 
   const fetchImpl: typeof fetch = async (input, init) => {
     const url = new URL(String(input), 'http://console.test');

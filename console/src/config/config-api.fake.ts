@@ -14,6 +14,7 @@ import {
   type ConfigRevisionView,
   type ValidationIssue,
 } from '@edgefleet/protocol';
+import { agentView } from '../test-support/agent-view';
 
 /**
  * A control plane for the editor's tests that answers the config API the way the real one does:
@@ -63,26 +64,14 @@ export class FakeConfigApi {
     for (const d of initial.documents ?? []) this.store(d, 'alice', `revision ${this.revisions.length + 1}`);
     const desired = this.revisions.length || null;
     const applied = initial.applied === undefined ? desired : initial.applied;
-    this.agent = {
+    this.agent = agentView({
       id: agentId,
       fleetId: 'fleet-1',
-      name: 'press-gw',
-      hardwareId: 'hw-1',
-      online: true,
       lastSeenAt: new Date().toISOString(),
       desiredRevision: desired,
       appliedRevision: applied,
       syncStatus: desired === applied ? 'IN_SYNC' : 'PENDING',
-      lastError: null,
-      labels: {},
-      facts: {},
-      agentVersion: '0.1.0',
-      devices: [],
-      sinks: [],
-      heartbeat: null,
-      enrolledAt: '2026-12-01T10:00:00.000Z',
-      approval: 'approved',
-    };
+    });
   }
 
   get desired(): Revision | undefined {

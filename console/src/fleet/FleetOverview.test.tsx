@@ -2,29 +2,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { AgentView } from '@edgefleet/protocol';
+import { agentView } from '../test-support/agent-view';
 import { renderInConsole } from '../test-support/render-in-console';
 import { FleetOverview } from './FleetOverview';
 
-const agent = (name: string, syncStatus: AgentView['syncStatus']): AgentView => ({
-  id: `id-${name}`,
-  fleetId: 'f',
-  name,
-  hardwareId: `hw-${name}`,
-  online: syncStatus !== 'OFFLINE',
-  lastSeenAt: '2026-12-03T10:00:00.000Z',
-  desiredRevision: 3,
-  appliedRevision: syncStatus === 'IN_SYNC' ? 3 : 2,
-  syncStatus,
-  lastError: syncStatus === 'FAILED' ? { code: 'CONFIG_APPLY_FAILED', message: "sink 'cloud': the TLS client certificate cannot be used", revision: 3 } : null,
-  labels: { line: '7' },
-  facts: {},
-  agentVersion: '0.1.0',
-  devices: [],
-  sinks: [],
-  heartbeat: null,
-  enrolledAt: '2026-12-01T10:00:00.000Z',
-  approval: 'approved',
-});
+const agent = (name: string, syncStatus: AgentView['syncStatus']): AgentView =>
+  agentView({
+    id: `id-${name}`,
+    name,
+    hardwareId: `hw-${name}`,
+    online: syncStatus !== 'OFFLINE',
+    desiredRevision: 3,
+    appliedRevision: syncStatus === 'IN_SYNC' ? 3 : 2,
+    syncStatus,
+    lastError: syncStatus === 'FAILED' ? { code: 'CONFIG_APPLY_FAILED', message: "sink 'cloud': the TLS client certificate cannot be used", revision: 3 } : null,
+    labels: { line: '7' },
+  });
 
 /** A fetch that answers GET /api/v1/agents from a list, as the control plane filters and pages it. */
 function fakeApi(agents: AgentView[], seen: string[]): typeof fetch {

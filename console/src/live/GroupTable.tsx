@@ -62,7 +62,7 @@ export function GroupTable({ section, open, onToggle, history, stale, canWrite, 
             )}
             <Text size="xs" c="dimmed">
               {section.rows.length} {section.rows.length === 1 ? 'tag' : 'tags'}
-              {section.intervalMs !== null && ` · every ${formatInterval(section.intervalMs)}`}
+              {section.intervalMs !== null && ` · every ${formatDuration(section.intervalMs)}`}
               {section.timestamp !== undefined && ` · read ${formatAgo(new Date(section.timestamp).toISOString(), now)}`}
             </Text>
           </Group>
@@ -101,10 +101,6 @@ export function GroupTable({ section, open, onToggle, history, stale, canWrite, 
       )}
     </Paper>
   );
-}
-
-function formatInterval(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : formatDuration(ms);
 }
 
 interface TagRowProps {
