@@ -213,7 +213,7 @@ describe.each([
     const values = host.data(node, 'press').filter((x) => x.name === 'fast/temp');
     expect(values.map((x) => x.value)).toEqual([...Array.from({ length: 24 }, (_, i) => i + 1), 26, 27, 28, 29, 30]);
     expect(values.map((x) => x.historical)).toEqual([...Array<boolean>(5).fill(false), ...Array<boolean>(19).fill(true), ...Array<boolean>(5).fill(false)]);
-    expect(sink.stats()).toMatchObject({ bufferDepth: 0, dropped: 0, published: 30 });
+    await expect.poll(() => sink.stats(), { timeout: 10_000 }).toMatchObject({ bufferDepth: 0, dropped: 0, published: 30 });
   }, 60_000);
 
   it('births again with the next bdSeq after the broker itself restarted, the readings of its absence as history', async () => {
